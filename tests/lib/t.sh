@@ -68,8 +68,7 @@ t_case() {
 
 t_done() {
 	echo "# $T_FILE: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
-	if [ -n "${XFRMCTL_VM_OUT:-}" ]; then
-		echo "$T_PASS $T_FAIL $T_SKIP" >"$XFRMCTL_VM_OUT/summary"
-	fi
+	local res=${XFRMCTL_SUMMARY:-${XFRMCTL_VM_OUT:+$XFRMCTL_VM_OUT/summary}}
+	[ -z "$res" ] || echo "$T_PASS $T_FAIL $T_SKIP" >"$res"
 	[ "$T_FAIL" = 0 ]
 }

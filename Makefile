@@ -1,0 +1,100 @@
+# xfrmctl — see README.md.  make [V=1] [SAN=1] [PREFIX=…] [DESTDIR=…]
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/xfrmctl
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libnl-3.0 libnl-xfrm-3.0 libcrypto json-c
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing \
+	-Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS)) -DXFRMCTL_VERSION='"$(VERSION)"' \
+	-DXFRMCTL_DATADIR='"$(DATADIR)"' -MMD -MP
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+# make check builds with ASan/UBSan unless SAN is given (SAN=0: plain build),
+# so the README's test command and CI's are the same.
+ifeq ($(origin SAN),undefined)
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+SAN := 1
+endif
+endif
+
+ifeq ($(SAN),1)
+BUILD := build/san
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD := build/rel
+endif
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+LIB_SRC := $(wildcard lib/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*_test.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+BIN := $(BUILD)/xfrmctl
+
+.PHONY: all check unit demo install uninstall clean
+.SECONDARY:
+all: xfrmctl
+
+xfrmctl: $(BIN)
+	$(Q)ln -sf $(BIN) $@
+
+$(BIN): $(CLI_OBJ) $(BUILD)/libxfrmctl.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libxfrmctl.a: $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Unit tests may test the print layer of cli/ too.
+$(BUILD)/tests/unit/%_test: $(BUILD)/tests/unit/%_test.o $(BUILD)/cli/print.o $(BUILD)/libxfrmctl.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+unit: $(UNIT_BIN)
+
+# Unit tests on the host, then the VM suite; one summary line at the end.
+check: $(BIN) $(UNIT_BIN)
+	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_UNIT_DIR=$(abspath $(BUILD)/tests/unit) \
+		tests/check $(CHECK_ARGS)
+
+# Boot the test guest and show xfrmctl at work against the real kernel.
+demo: $(BIN)
+	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -t 300 -- bash tests/demo.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/xfrmctl
+	install -m 0644 man/xfrmctl.8 $(DESTDIR)$(MANDIR)/man8/xfrmctl.8
+	install -m 0644 cli/completion/xfrmctl.bash $(DESTDIR)$(BASHCOMPDIR)/xfrmctl
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xfrmctl $(DESTDIR)$(MANDIR)/man8/xfrmctl.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/xfrmctl
+
+clean:
+	rm -rf build/rel build/san xfrmctl
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -1,0 +1,126 @@
+/* xfrmctl: the command table, global options, dispatch. */
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "netns.h"
+
+struct global_opts G;
+
+static int help_main(int argc, char **argv);
+
+static const struct command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "version", version_main, "show the version" },
+	{ "help", help_main, "show this help" },
+};
+
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("xfrmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: xfrmctl [OPTIONS] COMMAND [ARGS...]\n"
+	      "Manage and inspect Linux IPsec (XFRM) over NETLINK_XFRM.\n\n"
+	      "OPTIONS := { -j | --json | -k | --keys | -s | --stats | -o | --oneline |\n"
+	      "             -n NETNS | --netns NETNS | --dry-run | -V | --version | -h | --help }\n\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fputs("\n'xfrmctl COMMAND help' shows a command's grammar; see xfrmctl(8).\n", f);
+}
+
+static int help_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+int version_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("xfrmctl %s\n", XFRMCTL_VERSION);
+	return EXIT_OK;
+}
+
+/* Global options, matched exactly (no prefixes, no bundling). */
+static const struct gopt {
+	const char *shortname, *longname;
+	bool *flag;          /* set to true, or */
+	const char **value;  /* takes the next argument */
+} gopts[] = {
+	{ "-j", "--json", &G.json, NULL },
+	{ "-k", "--keys", &G.keys, NULL },
+	{ "-s", "--stats", &G.stats, NULL },
+	{ "-o", "--oneline", &G.oneline, NULL },
+	{ NULL, "--dry-run", &G.dry_run, NULL },
+	{ "-n", "--netns", NULL, &G.netns },
+};
+
+static const struct gopt *find_gopt(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(gopts) / sizeof(gopts[0]); i++)
+		if ((gopts[i].shortname && !strcmp(arg, gopts[i].shortname)) ||
+		    !strcmp(arg, gopts[i].longname))
+			return &gopts[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct gopt *o;
+	int i, err;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version"))
+			return version_main(0, NULL);
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return help_main(0, NULL);
+		o = find_gopt(argv[i]);
+		if (!o) {
+			err_msg("unknown option '%s' (see 'xfrmctl help')", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (o->flag) {
+			*o->flag = true;
+		} else if (i + 1 < argc) {
+			*o->value = argv[++i];
+		} else {
+			err_msg("option '%s' needs an argument", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (G.netns) {
+		err = netns_enter(G.netns);
+		if (err < 0) {
+			err_msg("netns '%s': %s", G.netns, strerror(-err));
+			return EXIT_RUNTIME;
+		}
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].main(argc - i, argv + i);
+	err_msg("unknown command '%s' (see 'xfrmctl help')", argv[i]);
+	return EXIT_USAGE;
+}
