@@ -3,6 +3,8 @@
 #define XFRMCTL_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 enum {
 	EXIT_OK = 0,
@@ -28,3 +30,31 @@ void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int version_main(int argc, char **argv);
 
 #endif
+
+/* The command table entries beside version. */
+int state_main(int argc, char **argv);
+
+/* The NETLINK_XFRM socket, opened on first use and shared by the commands
+ * of a batch. NULL after printing the error. */
+struct xc_nl *cli_nl(const char *ctx);
+void cli_nl_close(void);
+
+/* Text of an address of family f (static buffer, one of four in turn). */
+const char *cli_addr(uint16_t family, const void *addr);
+
+/* Where '-' keys come from: stdin, unless the commands come from there. */
+extern FILE *cli_key_in;
+
+/* Print a key (hidden unless -k): text " 0x…" or " <redacted>"; JSON
+ * "key" only with -k. */
+void cli_print_key(const unsigned char *key, unsigned int len);
+
+/* One item of a sub-command table, as in main.c's. */
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+/* Find argv[0] in table (exactly) and run it, or print an error naming the
+ * unknown word; ctx is the command ("state"). */
+int cli_dispatch(const char *ctx, const struct subcmd *table, size_t n, int argc, char **argv,
+		 void (*usage)(FILE *));

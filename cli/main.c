@@ -17,6 +17,7 @@ static const struct command {
 	int (*main)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "state", state_main, "manage SAs (security associations)" },
 	{ "version", version_main, "show the version" },
 	{ "help", help_main, "show this help" },
 };
@@ -118,9 +119,14 @@ int main(int argc, char **argv)
 			return EXIT_RUNTIME;
 		}
 	}
-	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].main(argc - i, argv + i);
+	cli_key_in = stdin;
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+		if (!strcmp(argv[i], commands[c].name)) {
+			err = commands[c].main(argc - i, argv + i);
+			cli_nl_close();
+			return err;
+		}
+	}
 	err_msg("unknown command '%s' (see 'xfrmctl help')", argv[i]);
 	return EXIT_USAGE;
 }

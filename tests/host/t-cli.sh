@@ -3,17 +3,7 @@
 . "$(dirname "$0")/../lib/t.sh"
 X=${XFRMCTL_BIN:?XFRMCTL_BIN not set}
 
-# run ARGS...: sets $out, $err, $rc
-run() {
-	local e
-	e=$(mktemp)
-	set +e
-	out=$("$X" "$@" 2>"$e")
-	rc=$?
-	set -e
-	err=$(cat "$e")
-	rm -f "$e"
-}
+run() { t_run "$X" "$@"; }
 
 case_version() {
 	run --version

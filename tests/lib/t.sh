@@ -9,6 +9,8 @@
 #   t_defer CMD...       inside a case: run CMD at the end of the case
 #   t_eq GOT WANT WHAT   assert equality (WHAT names the value)
 #   t_match STR ERE WHAT assert STR matches the extended regex
+#   t_run CMD...         run CMD; sets $out $err $rc
+#   t_err RC MSG CMD...  CMD fails with status RC and exactly stderr MSG
 #   t_done               print "# FILE: N passed, N failed, N skipped"; exit 1 on failure
 T_FILE=$(basename "$0")
 T_PASS=0 T_FAIL=0 T_SKIP=0
@@ -32,6 +34,27 @@ t_eq() {
 t_match() {
 	[[ $1 =~ $2 ]] || t_fail "$3: '$1' does not match /$2/"
 }
+# t_run CMD...: run CMD without stopping the case; sets $out, $err, $rc.
+t_run() {
+	local e
+	e=$(mktemp)
+	set +e
+	out=$("$@" 2>"$e")
+	rc=$?
+	set -e
+	err=$(cat "$e")
+	rm -f "$e"
+}
+# t_err RC MESSAGE CMD...: CMD must fail with exit status RC and exactly
+# the one-line message MESSAGE on stderr.
+t_err() {
+	local want_rc=$1 want=$2
+	shift 2
+	t_run "$@"
+	[ "$rc" = "$want_rc" ] || t_fail "$*: exit status $rc, want $want_rc (stderr: $err)"
+	[ "$err" = "$want" ] || t_fail "$*: stderr '$err', want '$want'"
+}
+
 # t_retry SECS CMD...: poll CMD every 0.2 s until it succeeds or SECS pass.
 t_retry() {
 	local end=$((SECONDS + $1))

@@ -1,0 +1,605 @@
+/* xfrmctl state: the kernel's SAs. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/xfrm.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "nl.h"
+#include "print.h"
+#include "sa.h"
+#include "spec.h"
+
+#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void usage(FILE *f)
+{
+	fputs("Usage: xfrmctl state { add | update } ID [ ALGO-LIST ] [ mode MODE ]\n"
+	      "        [ reqid REQID ] [ seq SEQ ] [ replay-window SIZE ]\n"
+	      "        [ replay-seq SEQ ] [ replay-oseq SEQ ] [ replay-seq-hi SEQ ] [ replay-oseq-hi SEQ ]\n"
+	      "        [ flag FLAG-LIST ] [ extra-flag EXTRA-FLAG-LIST ] [ sel SELECTOR ]\n"
+	      "        [ limit LIMIT-LIST ] [ encap ENCAP ] [ coa ADDR[/PLEN] ] [ mark MARK [ mask MASK ] ]\n"
+	      "        [ output-mark OMARK [ mask MASK ] ] [ if_id IF_ID ] [ tfcpad LENGTH ] [ ctx CTX ]\n"
+	      "        [ dir DIR ] [ offload [ crypto | packet ] dev DEV dir DIR ]\n"
+	      "       xfrmctl state allocspi ID [ mode MODE ] [ reqid REQID ] [ seq SEQ ] [ mark MARK [ mask MASK ] ]\n"
+	      "        [ min SPI max SPI ]\n"
+	      "       xfrmctl state { get | delete | del } ID [ mark MARK [ mask MASK ] ]\n"
+	      "       xfrmctl state list [ ID ] [ mode MODE ] [ reqid REQID ]\n"
+	      "       xfrmctl state flush [ proto XFRM-PROTO ]\n"
+	      "       xfrmctl state count\n"
+	      "ID := [ src ADDR ] dst ADDR proto XFRM-PROTO [ spi SPI ]\n"
+	      "XFRM-PROTO := esp | ah | comp | route2 | hao\n"
+	      "ALGO-LIST := [ ALGO-LIST ] ALGO\n"
+	      "ALGO := { enc | auth } ALGO-NAME KEY |\n"
+	      "        auth-trunc ALGO-NAME KEY TRUNC-BITS |\n"
+	      "        aead ALGO-NAME KEY ICV-BITS |\n"
+	      "        comp ALGO-NAME\n"
+	      "KEY := 0xHEX | @FILE | -        (FILE holds hex; - reads one hex line from stdin)\n"
+	      "MODE := transport | tunnel | beet | ro | in_trigger\n"
+	      "FLAG := noecn | decap-dscp | nopmtudisc | wildrecv | icmp | af-unspec | align4 | esn\n"
+	      "EXTRA-FLAG := dont-encap-dscp | oseq-may-wrap\n"
+	      "SELECTOR := [ src ADDR[/PLEN] ] [ dst ADDR[/PLEN] ] [ dev DEV ] [ UPSPEC ]\n"
+	      "UPSPEC := proto { { tcp | udp | sctp | dccp } [ sport PORT ] [ dport PORT ] |\n"
+	      "                  { icmp | ipv6-icmp | mobility-header } [ type NUMBER ] [ code NUMBER ] |\n"
+	      "                  gre [ key { DOTTED-QUAD | NUMBER } ] | PROTO }\n"
+	      "LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS |\n"
+	      "         { byte-soft | byte-hard } SIZE | { packet-soft | packet-hard } COUNT\n"
+	      "ENCAP := { espinudp | espinudp-nonike | espintcp } SPORT DPORT OADDR\n"
+	      "DIR := in | out\n", f);
+}
+
+/* ---- output ---- */
+
+/* Between the parts of one SA: a new indented line, or " \" with -o. */
+static void sep(void)
+{
+	print_text(G.oneline ? " \\ " : "\n\t");
+}
+
+static void print_sel(const struct xfrm_selector *s)
+{
+	uint16_t fam = s->family ? s->family : AF_INET;
+	char b[INET6_ADDRSTRLEN + 8];
+	const char *p;
+
+	print_open_object("sel");
+	snprintf(b, sizeof(b), "%s/%u", cli_addr(fam, &s->saddr), s->prefixlen_s);
+	print_string(PRINT_ANY, "src", "sel src %s", b);
+	snprintf(b, sizeof(b), "%s/%u", cli_addr(fam, &s->daddr), s->prefixlen_d);
+	print_string(PRINT_ANY, "dst", " dst %s", b);
+	if (s->proto) {
+		p = xc_ipproto_name(s->proto);
+		if (p)
+			print_string(PRINT_ANY, "proto", " proto %s", p);
+		else
+			print_uint(PRINT_ANY, "proto", " proto %" PRIu64, s->proto);
+		if (s->proto == IPPROTO_ICMP || s->proto == IPPROTO_ICMPV6 || s->proto == 135) {
+			if (s->sport_mask)
+				print_uint(PRINT_ANY, "type", " type %" PRIu64, ntohs(s->sport));
+			if (s->dport_mask)
+				print_uint(PRINT_ANY, "code", " code %" PRIu64, ntohs(s->dport));
+		} else if (s->proto == IPPROTO_GRE) {
+			if (s->sport_mask || s->dport_mask)
+				print_uint(PRINT_ANY, "key", " key %" PRIu64,
+					   (uint64_t)ntohs(s->sport) << 16 | ntohs(s->dport));
+		} else {
+			if (s->sport_mask)
+				print_uint(PRINT_ANY, "sport", " sport %" PRIu64, ntohs(s->sport));
+			if (s->dport_mask)
+				print_uint(PRINT_ANY, "dport", " dport %" PRIu64, ntohs(s->dport));
+		}
+	}
+	if (s->ifindex) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname((unsigned int)s->ifindex, name))
+			print_string(PRINT_ANY, "dev", " dev %s", name);
+		else
+			print_int(PRINT_ANY, "ifindex", " dev if%" PRId64, s->ifindex);
+	}
+	print_close_object();
+}
+
+static void print_alg(const char *kind, const struct xc_sa_alg *a, const char *icv_key)
+{
+	print_text("%s", kind);
+	print_open_object(kind);
+	print_string(PRINT_ANY, "name", " %s", a->name);
+	if (strcmp(kind, "comp")) {
+		cli_print_key(a->key, a->key_len);
+		print_uint(PRINT_JSON, "key-bits", NULL, (uint64_t)a->key_len * 8);
+		if (icv_key)
+			print_uint(PRINT_ANY, icv_key, " %" PRIu64, a->icv_bits);
+	}
+	print_close_object();
+	sep();
+}
+
+static void print_flags(const char *key, const char *kw, uint32_t flags,
+			const char *(*name)(unsigned int))
+{
+	print_open_array(key);
+	print_text("%s", kw);
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		if (!(flags & (1u << bit)))
+			continue;
+		if (name(bit))
+			print_string(PRINT_ANY, NULL, " %s", name(bit));
+		else
+			print_uint(PRINT_ANY, NULL, " 0x%" PRIx64, 1u << bit);
+	}
+	print_close_array();
+}
+
+static void print_limit(const char *key, const char *fmt, uint64_t v)
+{
+	if (v == XFRM_INF)
+		print_null(key), print_text(fmt[0] == ' ' ? " (INF)" : "(INF)");
+	else
+		print_uint(PRINT_ANY, key, fmt, v);
+}
+
+static void print_time(const char *key, const char *fmt, uint64_t t)
+{
+	char b[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !localtime_r(&tt, &tm) || !strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm)) {
+		print_null(key);
+		print_text(fmt, "-");
+		return;
+	}
+	print_uint(PRINT_JSON, key, NULL, t);
+	print_text(fmt, b);
+}
+
+static void print_stats(const struct xc_sa *sa)
+{
+	const struct xfrm_lifetime_cfg *l = &sa->info.lft;
+	const struct xfrm_lifetime_cur *c = &sa->info.curlft;
+
+	print_open_object("lifetime");
+	print_text("lifetime config:");
+	sep();
+	print_text("  limit: soft");
+	print_limit("byte-soft", " %" PRIu64, l->soft_byte_limit);
+	print_text("(bytes), hard");
+	print_limit("byte-hard", " %" PRIu64, l->hard_byte_limit);
+	print_text("(bytes)");
+	sep();
+	print_text("  limit: soft");
+	print_limit("packet-soft", " %" PRIu64, l->soft_packet_limit);
+	print_text("(packets), hard");
+	print_limit("packet-hard", " %" PRIu64, l->hard_packet_limit);
+	print_text("(packets)");
+	sep();
+	print_uint(PRINT_ANY, "time-soft", "  expire add: soft %" PRIu64, l->soft_add_expires_seconds);
+	print_uint(PRINT_ANY, "time-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_add_expires_seconds);
+	sep();
+	print_uint(PRINT_ANY, "time-use-soft", "  expire use: soft %" PRIu64, l->soft_use_expires_seconds);
+	print_uint(PRINT_ANY, "time-use-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_use_expires_seconds);
+	print_close_object();
+	sep();
+	print_open_object("current");
+	print_text("lifetime current:");
+	sep();
+	print_uint(PRINT_ANY, "bytes", "  %" PRIu64 "(bytes)", c->bytes);
+	print_uint(PRINT_ANY, "packets", ", %" PRIu64 "(packets)", c->packets);
+	sep();
+	print_time("add-time", "  add %s", c->add_time);
+	print_time("use-time", " use %s", c->use_time);
+	print_close_object();
+	sep();
+	print_open_object("stats");
+	print_uint(PRINT_ANY, "replay-window", "stats: replay-window %" PRIu64, sa->info.stats.replay_window);
+	print_uint(PRINT_ANY, "replay", " replay %" PRIu64, sa->info.stats.replay);
+	print_uint(PRINT_ANY, "failed", " failed %" PRIu64, sa->info.stats.integrity_failed);
+	print_close_object();
+	sep();
+}
+
+static void print_sa(const struct xc_sa *sa)
+{
+	const struct xfrm_usersa_info *p = &sa->info;
+	const char *name;
+
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "src", "src %s", cli_addr(p->family, &p->saddr));
+	print_string(PRINT_ANY, "dst", " dst %s", cli_addr(p->family, &p->id.daddr));
+	print_string(PRINT_JSON, "family", NULL, p->family == AF_INET6 ? "inet6" : "inet");
+	sep();
+	name = xc_proto_name(p->id.proto);
+	if (name)
+		print_string(PRINT_ANY, "proto", "proto %s", name);
+	else
+		print_uint(PRINT_ANY, "proto", "proto %" PRIu64, p->id.proto);
+	print_uint(PRINT_ANY, "spi", " spi 0x%08" PRIx64, ntohl(p->id.spi));
+	print_uint(PRINT_ANY, "reqid", " reqid %" PRIu64, p->reqid);
+	name = xc_mode_name(p->mode);
+	if (name)
+		print_string(PRINT_ANY, "mode", " mode %s", name);
+	else
+		print_uint(PRINT_ANY, "mode", " mode %" PRIu64, p->mode);
+	sep();
+	print_uint(PRINT_ANY, "replay-window", "replay-window %" PRIu64,
+		   sa->has_replay_esn ? sa->esn.replay_window : p->replay_window);
+	if (p->seq)
+		print_uint(PRINT_ANY, "seq", " seq 0x%08" PRIx64, p->seq);
+	if (p->flags)
+		print_flags("flags", " flag", p->flags, xc_sa_flag_name);
+	if (sa->has_extra_flags && sa->extra_flags)
+		print_flags("extra-flags", " extra-flag", sa->extra_flags, xc_sa_xflag_name);
+	sep();
+	if (sa->aead.set)
+		print_alg("aead", &sa->aead, "icv-bits");
+	if (sa->auth.set)
+		print_alg(sa->auth_trunc ? "auth-trunc" : "auth", &sa->auth,
+			  sa->auth_trunc ? "trunc-bits" : NULL);
+	if (sa->enc.set)
+		print_alg("enc", &sa->enc, NULL);
+	if (sa->comp.set)
+		print_alg("comp", &sa->comp, NULL);
+	if (sa->has_encap) {
+		const struct xfrm_encap_tmpl *e = &sa->encap;
+
+		print_open_object("encap");
+		name = xc_encap_name(e->encap_type);
+		if (name)
+			print_string(PRINT_ANY, "type", "encap type %s", name);
+		else
+			print_uint(PRINT_ANY, "type", "encap type %" PRIu64, e->encap_type);
+		print_uint(PRINT_ANY, "sport", " sport %" PRIu64, ntohs(e->encap_sport));
+		print_uint(PRINT_ANY, "dport", " dport %" PRIu64, ntohs(e->encap_dport));
+		print_string(PRINT_ANY, "oaddr", " addr %s", cli_addr(p->family, &e->encap_oa));
+		print_close_object();
+		sep();
+	}
+	if (sa->has_coaddr) {
+		print_string(PRINT_ANY, "coa", "coa %s", cli_addr(p->family, &sa->coaddr));
+		sep();
+	}
+	if (sa->has_mark || sa->has_output_mark || sa->has_if_id || sa->has_tfcpad || sa->has_dir) {
+		const char *lead = "";
+
+		if (sa->has_mark) {
+			print_open_object("mark");
+			print_uint(PRINT_ANY, "value", "mark 0x%" PRIx64, sa->mark.v);
+			print_uint(PRINT_ANY, "mask", "/0x%" PRIx64, sa->mark.m);
+			print_close_object();
+			lead = " ";
+		}
+		if (sa->has_output_mark) {
+			print_text("%s", lead);
+			print_open_object("output-mark");
+			print_uint(PRINT_ANY, "value", "output-mark 0x%" PRIx64, sa->output_mark);
+			print_uint(PRINT_ANY, "mask", "/0x%" PRIx64, sa->output_mark_mask);
+			print_close_object();
+			lead = " ";
+		}
+		if (sa->has_if_id) {
+			print_text("%s", lead);
+			print_uint(PRINT_ANY, "if_id", "if_id %" PRIu64, sa->if_id);
+			lead = " ";
+		}
+		if (sa->has_tfcpad) {
+			print_text("%s", lead);
+			print_uint(PRINT_ANY, "tfcpad", "tfcpad %" PRIu64, sa->tfcpad);
+			lead = " ";
+		}
+		if (sa->has_dir) {
+			print_text("%s", lead);
+			print_string(PRINT_ANY, "dir", "dir %s", sa->dir == XC_SA_DIR_IN ? "in" : "out");
+		}
+		sep();
+	}
+	if (sa->has_ctx) {
+		print_string(PRINT_ANY, "ctx", "security context %s", sa->ctx.str);
+		sep();
+	}
+	if (sa->has_offload) {
+		char dev[IF_NAMESIZE];
+
+		print_open_object("offload");
+		if (!if_indextoname((unsigned int)sa->offload.ifindex, dev))
+			snprintf(dev, sizeof(dev), "if%d", sa->offload.ifindex);
+		print_string(PRINT_ANY, "type", "crypto offload parameters: type %s",
+			     sa->offload.flags & XFRM_OFFLOAD_PACKET ? "packet" : "crypto");
+		print_string(PRINT_ANY, "dev", " dev %s", dev);
+		print_string(PRINT_ANY, "dir", " dir %s",
+			     sa->offload.flags & XFRM_OFFLOAD_INBOUND ? "in" : "out");
+		print_close_object();
+		sep();
+	}
+	if (sa->has_replay_esn) {
+		print_open_object("replay-esn");
+		print_uint(PRINT_ANY, "seq-hi", "anti-replay esn context: seq-hi 0x%" PRIx64, sa->esn.seq_hi);
+		print_uint(PRINT_ANY, "oseq-hi", ", oseq-hi 0x%" PRIx64, sa->esn.oseq_hi);
+		print_uint(PRINT_ANY, "seq", ", seq 0x%" PRIx64, sa->esn.seq);
+		print_uint(PRINT_ANY, "oseq", ", oseq 0x%" PRIx64, sa->esn.oseq);
+		print_uint(PRINT_ANY, "window", ", replay_window %" PRIu64, sa->esn.replay_window);
+		print_close_object();
+		sep();
+	} else if (sa->has_replay) {
+		print_open_object("replay");
+		print_uint(PRINT_ANY, "seq", "anti-replay context: seq 0x%" PRIx64, sa->replay.seq);
+		print_uint(PRINT_ANY, "oseq", ", oseq 0x%" PRIx64, sa->replay.oseq);
+		print_uint(PRINT_ANY, "bitmap", ", bitmap 0x%08" PRIx64, sa->replay.bitmap);
+		print_close_object();
+		sep();
+	}
+	print_sel(&p->sel);
+	if (G.stats) {
+		sep();
+		print_stats(sa);
+		if (sa->has_lastused)
+			print_time("lastused", "lastused %s", sa->lastused);
+	}
+	print_close_object();
+	print_nl();
+}
+
+/* "SA esp spi 0x00000100 dst 10.0.0.2" for messages. */
+static const char *sa_name(const struct xc_sa *sa)
+{
+	static char b[96];
+	const char *proto = xc_proto_name(sa->info.id.proto);
+
+	snprintf(b, sizeof(b), "SA %s spi 0x%08x dst %s", proto ? proto : "?",
+		 ntohl(sa->info.id.spi), cli_addr(sa->info.family, &sa->info.id.daddr));
+	return b;
+}
+
+/* A kernel refusal: "state add: SA …: File exists (extack text)". */
+static int refused(const char *ctx, const char *what, int err, const struct xc_err *xe)
+{
+	if (err == -ESRCH) /* the kernel's "no such SA" */
+		err_msg("%s: %s: no such SA", ctx, what);
+	else if (xe->msg[0])
+		err_msg("%s: %s: %s (%s)", ctx, what, strerror(-err), xe->msg);
+	else
+		err_msg("%s: %s: %s", ctx, what, strerror(-err));
+	return EXIT_RUNTIME;
+}
+
+static int finish_output(const char *ctx)
+{
+	int err = print_end();
+
+	if (err < 0) {
+		err_msg("%s: writing output: %s", ctx, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* ---- commands ---- */
+
+static int do_add(int argc, char **argv, bool update)
+{
+	const char *ctx = update ? "state update" : "state add";
+	struct xc_spec_opts o = { .key_in = cli_key_in };
+	struct xc_err xe = { "" };
+	struct xc_sa *sa = malloc(sizeof(*sa));
+	struct xc_nl *nl;
+	int r, ret = EXIT_USAGE;
+
+	if (!sa) {
+		err_msg("%s: out of memory", ctx);
+		return EXIT_RUNTIME;
+	}
+	r = xc_spec_sa(argc - 1, argv + 1, sa, &o, &xe);
+	if (r < 0) {
+		err_msg("%s: %s", ctx, xe.msg);
+		ret = r == -ENODEV ? EXIT_RUNTIME : EXIT_USAGE;
+		goto out;
+	}
+	if (G.dry_run) {
+		print_init(stdout, G.json);
+		print_sa(sa);
+		ret = finish_output(ctx);
+		goto out;
+	}
+	ret = EXIT_RUNTIME;
+	if (!(nl = cli_nl(ctx)))
+		goto out;
+	r = xc_sa_add(nl, sa, update, &xe);
+	if (r < 0) {
+		ret = refused(ctx, sa_name(sa), r, &xe);
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	xc_sa_free(sa);
+	return ret;
+}
+
+static int cmd_add(int argc, char **argv) { return do_add(argc, argv, false); }
+static int cmd_update(int argc, char **argv) { return do_add(argc, argv, true); }
+
+static int cmd_get(int argc, char **argv)
+{
+	struct xc_err xe = { "" };
+	struct xc_sa id, *sa = NULL;
+	struct xc_nl *nl;
+	int r, ret;
+
+	if (xc_spec_sa_id(argc - 1, argv + 1, &id, &xe) < 0) {
+		err_msg("state get: %s", xe.msg);
+		return EXIT_USAGE;
+	}
+	if (!(nl = cli_nl("state get")))
+		return EXIT_RUNTIME;
+	r = xc_sa_get(nl, &id, &sa, &xe);
+	if (r < 0)
+		return refused("state get", sa_name(&id), r, &xe);
+	print_init(stdout, G.json);
+	print_sa(sa);
+	ret = finish_output("state get");
+	xc_sa_free(sa);
+	return ret;
+}
+
+static int cmd_del(int argc, char **argv)
+{
+	struct xc_err xe = { "" };
+	struct xc_sa id;
+	struct xc_nl *nl;
+	int r;
+
+	if (xc_spec_sa_id(argc - 1, argv + 1, &id, &xe) < 0) {
+		err_msg("state delete: %s", xe.msg);
+		return EXIT_USAGE;
+	}
+	if (G.dry_run)
+		return EXIT_OK;
+	if (!(nl = cli_nl("state delete")))
+		return EXIT_RUNTIME;
+	r = xc_sa_del(nl, &id, &xe);
+	if (r < 0)
+		return refused("state delete", sa_name(&id), r, &xe);
+	return EXIT_OK;
+}
+
+static int cmd_allocspi(int argc, char **argv)
+{
+	struct xc_err xe = { "" };
+	struct xc_sa id, *sa = NULL;
+	uint32_t min, max;
+	struct xc_nl *nl;
+	int r, ret;
+
+	if (xc_spec_sa_allocspi(argc - 1, argv + 1, &id, &min, &max, &xe) < 0) {
+		err_msg("state allocspi: %s", xe.msg);
+		return EXIT_USAGE;
+	}
+	if (!(nl = cli_nl("state allocspi")))
+		return EXIT_RUNTIME;
+	r = xc_sa_allocspi(nl, &id, min, max, &sa, &xe);
+	if (r < 0)
+		return refused("state allocspi", "SPI range", r, &xe);
+	print_init(stdout, G.json);
+	print_sa(sa);
+	ret = finish_output("state allocspi");
+	xc_sa_free(sa);
+	return ret;
+}
+
+struct list_state {
+	struct xc_sa_filter filter;
+	unsigned long shown;
+};
+
+static int list_one(const struct xc_sa *sa, void *arg)
+{
+	struct list_state *st = arg;
+
+	if (!xc_sa_filter_match(&st->filter, sa))
+		return 0;
+	print_sa(sa);
+	st->shown++;
+	return ferror(stdout) ? -EIO : 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct xc_err xe = { "" };
+	struct list_state *st = calloc(1, sizeof(*st));
+	struct xc_nl *nl;
+	int r, ret = EXIT_USAGE;
+
+	if (!st) {
+		err_msg("state list: out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (xc_spec_sa_filter(argc - 1, argv + 1, &st->filter, &xe) < 0) {
+		err_msg("state list: %s", xe.msg);
+		goto out;
+	}
+	ret = EXIT_RUNTIME;
+	if (!(nl = cli_nl("state list")))
+		goto out;
+	print_init(stdout, G.json);
+	print_open_array(NULL);
+	r = xc_sa_dump(nl, list_one, st, &xe);
+	print_close_array();
+	if (r < 0) {
+		print_end();
+		cli_nl_close(); /* a dump stopped midway leaves replies queued */
+		ret = refused("state list", "dump", r, &xe);
+		goto out;
+	}
+	ret = finish_output("state list");
+out:
+	free(st);
+	return ret;
+}
+
+static int cmd_flush(int argc, char **argv)
+{
+	struct xc_err xe = { "" };
+	struct xc_sa_filter f;
+	struct xc_nl *nl;
+	int r;
+
+	if (xc_spec_sa_filter(argc - 1, argv + 1, &f, &xe) < 0) {
+		err_msg("state flush: %s", xe.msg);
+		return EXIT_USAGE;
+	}
+	if (f.src || f.dst || f.spi || f.mode || f.reqid) {
+		err_msg("state flush: only 'proto XFRM-PROTO' can narrow a flush");
+		return EXIT_USAGE;
+	}
+	if (G.dry_run)
+		return EXIT_OK;
+	if (!(nl = cli_nl("state flush")))
+		return EXIT_RUNTIME;
+	r = xc_sa_flush(nl, f.proto ? f.sa.info.id.proto : 0, &xe);
+	if (r < 0)
+		return refused("state flush", "flush", r, &xe);
+	return EXIT_OK;
+}
+
+static int cmd_count(int argc, char **argv)
+{
+	struct xc_err xe = { "" };
+	struct xc_sad_info info;
+	struct xc_nl *nl;
+	int r;
+
+	if (argc > 1) {
+		err_msg("state count: unexpected '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (!(nl = cli_nl("state count")))
+		return EXIT_RUNTIME;
+	r = xc_sa_count(nl, &info, &xe);
+	if (r < 0)
+		return refused("state count", "SAD info", r, &xe);
+	print_init(stdout, G.json);
+	print_open_object(NULL);
+	print_uint(PRINT_ANY, "count", "SAD count %" PRIu64, info.count);
+	if (G.stats) {
+		print_uint(PRINT_ANY, "hash-buckets", " hash buckets %" PRIu64, info.hash_buckets);
+		print_uint(PRINT_ANY, "hash-max", " (max %" PRIu64 ")", info.hash_max);
+	}
+	print_close_object();
+	print_nl();
+	return finish_output("state count");
+}
+
+int state_main(int argc, char **argv)
+{
+	static const struct subcmd cmds[] = {
+		{ "add", cmd_add },	      { "update", cmd_update }, { "allocspi", cmd_allocspi },
+		{ "get", cmd_get },	      { "delete", cmd_del },	{ "del", cmd_del },
+		{ "list", cmd_list },	      { "flush", cmd_flush },	{ "count", cmd_count },
+	};
+
+	return cli_dispatch("state", cmds, N_ELEM(cmds), argc, argv, usage);
+}

@@ -1,0 +1,152 @@
+#include "keys.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KEY_TEXT_MAX 4096
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+long xc_hex_decode(const char *s, size_t n, unsigned char *out, size_t cap, size_t *bad_pos)
+{
+	size_t i = 0, len = 0;
+	int hi = -1, v;
+
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	if (n - i >= 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+		i += 2;
+	for (; i < n; i++) {
+		if (isspace((unsigned char)s[i]))
+			continue;
+		v = hexval((unsigned char)s[i]);
+		if (v < 0) {
+			*bad_pos = i;
+			return -EINVAL;
+		}
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (len >= cap)
+			return -ENOSPC;
+		out[len++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0) {
+		*bad_pos = n;
+		return -EINVAL;
+	}
+	return (long)len;
+}
+
+static int decode(const char *text, size_t n, unsigned char *out, size_t cap, size_t *len,
+		  const char *what, const char *src, struct xc_err *err)
+{
+	size_t bad = 0;
+	long r = xc_hex_decode(text, n, out, cap, &bad);
+
+	if (r == -ENOSPC) {
+		xc_err_set(err, "%s%s is longer than %zu bytes", what, src, cap);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		if (bad >= n)
+			xc_err_set(err, "%s%s has an odd number of hex digits", what, src);
+		else
+			xc_err_set(err, "%s%s: not a hex digit at offset %zu", what, src, bad);
+		return -EINVAL;
+	}
+	*len = (size_t)r;
+	return 0;
+}
+
+static int read_file(const char *path, unsigned char *out, size_t cap, size_t *len,
+		     const char *what, struct xc_err *err)
+{
+	char text[KEY_TEXT_MAX + 1];
+	ssize_t n;
+	size_t total = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ret = -errno;
+		xc_err_set(err, "%s: cannot read key file '%s': %s", what, path, strerror(errno));
+		return ret;
+	}
+	while (total < sizeof(text) && (n = read(fd, text + total, sizeof(text) - total)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			xc_err_set(err, "%s: cannot read key file '%s': %s", what, path,
+				   strerror(errno));
+			goto out;
+		}
+		total += (size_t)n;
+	}
+	if (total > KEY_TEXT_MAX) {
+		xc_err_set(err, "%s: key file '%s' is longer than %d bytes", what, path,
+			   KEY_TEXT_MAX);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = decode(text, total, out, cap, len, what, " (from file)", err);
+	if (ret == 0 && *len == 0) {
+		xc_err_set(err, "%s: key file '%s' holds no key", what, path);
+		ret = -EINVAL;
+	}
+out:
+	explicit_bzero(text, sizeof(text));
+	close(fd);
+	return ret;
+}
+
+static int read_stream(FILE *in, unsigned char *out, size_t cap, size_t *len, const char *what,
+		       struct xc_err *err)
+{
+	char line[KEY_TEXT_MAX + 2];
+	int ret;
+
+	if (!in) {
+		xc_err_set(err, "%s: '-' reads the key from stdin, which is taken here", what);
+		return -EINVAL;
+	}
+	if (!fgets(line, sizeof(line), in)) {
+		xc_err_set(err, "%s: no key on stdin", what);
+		return -EINVAL;
+	}
+	ret = decode(line, strlen(line), out, cap, len, what, " (from stdin)", err);
+	if (ret == 0 && *len == 0) {
+		xc_err_set(err, "%s: empty key line on stdin", what);
+		ret = -EINVAL;
+	}
+	explicit_bzero(line, sizeof(line));
+	return ret;
+}
+
+int xc_key_read(const char *tok, unsigned char *out, size_t cap, size_t *len, FILE *key_in,
+		const char *what, struct xc_err *err)
+{
+	if (tok[0] == '@' && tok[1])
+		return read_file(tok + 1, out, cap, len, what, err);
+	if (!strcmp(tok, "-"))
+		return read_stream(key_in, out, cap, len, what, err);
+	if (tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'))
+		return decode(tok, strlen(tok), out, cap, len, what, "", err);
+	xc_err_set(err, "%s must be 0xHEX, @FILE or - (stdin)", what);
+	return -EINVAL;
+}

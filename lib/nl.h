@@ -1,0 +1,43 @@
+/* A NETLINK_XFRM socket on libnl-3: requests with their ACK, and streaming
+ * dumps (one message at a time to a callback, nothing cached). Errors are
+ * the kernel's own errno (never libnl's -NLE_* codes, which merge ENOENT and
+ * ESRCH) plus the kernel's extended-ack text when it gives one.
+ * libnl builds and sends the requests; replies are read here into one
+ * buffer that is zeroed after each read, since SA replies carry keys (libnl
+ * would copy each message into a heap block and free it unzeroed). */
+#ifndef XFRMCTL_NL_H
+#define XFRMCTL_NL_H
+
+#include <linux/netlink.h>
+#include <stddef.h>
+
+struct nl_msg;
+struct xc_nl;
+
+/* What went wrong, in words, beside the negative errno a function returns:
+ * the kernel's extended ack ("Kernel was unable to initialize cryptographic
+ * operations") or a parse error ("unknown algorithm 'x'"). Empty if none. */
+struct xc_err {
+	char msg[256];
+};
+
+void xc_err_set(struct xc_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int xc_nl_open(struct xc_nl **out);
+void xc_nl_close(struct xc_nl *nl);
+
+/* Called for each reply message; return 0 to go on, negative errno to stop
+ * (the request then returns that errno). */
+typedef int (*xc_msg_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/* Send msg (consumed in every case) and read replies until the kernel's ACK,
+ * NLMSG_DONE or an error; data messages go to cb (may be NULL). Sets
+ * NLM_F_ACK itself for requests that are not dumps. Returns 0 or -errno. */
+int xc_nl_request(struct xc_nl *nl, struct nl_msg *msg, xc_msg_cb cb, void *arg,
+		  struct xc_err *err);
+
+/* Convert a libnl -NLE_* code to -errno (the one place that does);
+ * non-negative values pass through. */
+int xc_nl_errno(int nle);
+
+#endif

@@ -1,0 +1,431 @@
+#include "sa.h"
+
+#include <errno.h>
+#include <linux/ipsec.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void xc_sa_clear(struct xc_sa *sa)
+{
+	explicit_bzero(sa, sizeof(*sa));
+}
+
+void xc_sa_free(struct xc_sa *sa)
+{
+	if (!sa)
+		return;
+	xc_sa_clear(sa);
+	free(sa);
+}
+
+/* Put an algorithm attribute: struct xfrm_algo, xfrm_algo_auth or
+ * xfrm_algo_aead followed by the key; the staging buffer is zeroed. */
+static int put_alg(struct nl_msg *msg, int type, const struct xc_sa_alg *a)
+{
+	unsigned char buf[sizeof(struct xfrm_algo_aead) + XC_KEY_MAX];
+	size_t hdr;
+	int r;
+
+	memset(buf, 0, sizeof(buf));
+	switch (type) {
+	case XFRMA_ALG_AEAD: {
+		struct xfrm_algo_aead *x = (void *)buf;
+
+		hdr = sizeof(*x);
+		memcpy(x->alg_name, a->name, sizeof(x->alg_name) - 1);
+		x->alg_key_len = a->key_len * 8;
+		x->alg_icv_len = a->icv_bits;
+		break;
+	}
+	case XFRMA_ALG_AUTH_TRUNC: {
+		struct xfrm_algo_auth *x = (void *)buf;
+
+		hdr = sizeof(*x);
+		memcpy(x->alg_name, a->name, sizeof(x->alg_name) - 1);
+		x->alg_key_len = a->key_len * 8;
+		x->alg_trunc_len = a->icv_bits;
+		break;
+	}
+	default: {
+		struct xfrm_algo *x = (void *)buf;
+
+		hdr = sizeof(*x);
+		memcpy(x->alg_name, a->name, sizeof(x->alg_name) - 1);
+		x->alg_key_len = a->key_len * 8;
+	}
+	}
+	memcpy(buf + hdr, a->key, a->key_len);
+	r = nla_put(msg, type, (int)(hdr + a->key_len), buf);
+	explicit_bzero(buf, sizeof(buf));
+	return r;
+}
+
+/* The attributes that identify an SA beside its header: mark, if_id. */
+static int put_id_attrs(struct nl_msg *msg, const struct xc_sa *sa)
+{
+	if (sa->has_mark && nla_put(msg, XFRMA_MARK, sizeof(sa->mark), &sa->mark) < 0)
+		return -EMSGSIZE;
+	if (sa->has_if_id && nla_put_u32(msg, XFRMA_IF_ID, sa->if_id) < 0)
+		return -EMSGSIZE;
+	return 0;
+}
+
+static struct nl_msg *build_newsa(const struct xc_sa *sa, bool update)
+{
+	struct nl_msg *msg;
+	size_t esn_len = sizeof(sa->esn) + sa->esn.bmp_len * sizeof(uint32_t);
+
+	msg = nlmsg_alloc_simple(update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA,
+				 update ? 0 : NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
+		return NULL;
+	if (nlmsg_append(msg, (void *)&sa->info, sizeof(sa->info), NLMSG_ALIGNTO) < 0)
+		goto fail;
+	if ((sa->aead.set && put_alg(msg, XFRMA_ALG_AEAD, &sa->aead) < 0) ||
+	    (sa->enc.set && put_alg(msg, XFRMA_ALG_CRYPT, &sa->enc) < 0) ||
+	    (sa->auth.set &&
+	     put_alg(msg, sa->auth_trunc ? XFRMA_ALG_AUTH_TRUNC : XFRMA_ALG_AUTH, &sa->auth) < 0) ||
+	    (sa->comp.set && put_alg(msg, XFRMA_ALG_COMP, &sa->comp) < 0))
+		goto fail;
+	if (sa->has_encap && nla_put(msg, XFRMA_ENCAP, sizeof(sa->encap), &sa->encap) < 0)
+		goto fail;
+	if (sa->has_coaddr && nla_put(msg, XFRMA_COADDR, sizeof(sa->coaddr), &sa->coaddr) < 0)
+		goto fail;
+	if (put_id_attrs(msg, sa) < 0)
+		goto fail;
+	if (sa->has_output_mark && (nla_put_u32(msg, XFRMA_SET_MARK, sa->output_mark) < 0 ||
+				    nla_put_u32(msg, XFRMA_SET_MARK_MASK, sa->output_mark_mask) < 0))
+		goto fail;
+	if (sa->has_tfcpad && nla_put_u32(msg, XFRMA_TFCPAD, sa->tfcpad) < 0)
+		goto fail;
+	if (sa->has_extra_flags && nla_put_u32(msg, XFRMA_SA_EXTRA_FLAGS, sa->extra_flags) < 0)
+		goto fail;
+	if (sa->has_dir && nla_put_u8(msg, XC_XFRMA_SA_DIR, sa->dir) < 0)
+		goto fail;
+	if (sa->has_offload && nla_put(msg, XFRMA_OFFLOAD_DEV, sizeof(sa->offload), &sa->offload) < 0)
+		goto fail;
+	if (sa->has_replay && nla_put(msg, XFRMA_REPLAY_VAL, sizeof(sa->replay), &sa->replay) < 0)
+		goto fail;
+	if (sa->has_replay_esn) {
+		/* the bitmap follows the header, all zero for a new SA */
+		unsigned char buf[sizeof(sa->esn) + XFRMA_REPLAY_ESN_MAX / 8];
+
+		memset(buf, 0, esn_len);
+		memcpy(buf, &sa->esn, sizeof(sa->esn));
+		if (nla_put(msg, XFRMA_REPLAY_ESN_VAL, (int)esn_len, buf) < 0)
+			goto fail;
+	}
+	if (sa->has_ctx) {
+		size_t n = strlen(sa->ctx.str);
+		unsigned char buf[sizeof(struct xfrm_user_sec_ctx) + XC_CTX_MAX];
+		struct xfrm_user_sec_ctx *c = (void *)buf;
+
+		c->len = (uint16_t)(sizeof(*c) + n);
+		c->exttype = XFRMA_SEC_CTX;
+		c->ctx_alg = sa->ctx.alg;
+		c->ctx_doi = sa->ctx.doi;
+		c->ctx_len = (uint16_t)n;
+		memcpy(buf + sizeof(*c), sa->ctx.str, n);
+		if (nla_put(msg, XFRMA_SEC_CTX, (int)(sizeof(*c) + n), buf) < 0)
+			goto fail;
+	}
+	return msg;
+fail:
+	explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
+	nlmsg_free(msg);
+	return NULL;
+}
+
+int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_err *err)
+{
+	struct nl_msg *msg = build_newsa(sa, update);
+
+	if (!msg)
+		return -ENOMEM;
+	return xc_nl_request(nl, msg, NULL, NULL, err);
+}
+
+/* GETSA and DELSA: struct xfrm_usersa_id + source address + mark. */
+static struct nl_msg *build_id(int type, const struct xc_sa *sa)
+{
+	struct xfrm_usersa_id id = {
+		.daddr = sa->info.id.daddr,
+		.spi = sa->info.id.spi,
+		.family = sa->info.family,
+		.proto = sa->info.id.proto,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, 0);
+
+	if (!msg)
+		return NULL;
+	if (nlmsg_append(msg, &id, sizeof(id), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, XFRMA_SRCADDR, sizeof(sa->info.saddr), &sa->info.saddr) < 0 ||
+	    put_id_attrs(msg, sa) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Parse one reply into a freshly allocated SA. */
+static int parse_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct xc_sa **out = arg, *sa;
+	int r;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA && nlh->nlmsg_type != XFRM_MSG_UPDSA)
+		return 0;
+	if (*out)
+		return -EBADMSG; /* one reply expected */
+	sa = malloc(sizeof(*sa));
+	if (!sa)
+		return -ENOMEM;
+	r = xc_sa_parse(nlh, sa);
+	if (r < 0) {
+		xc_sa_free(sa);
+		return r;
+	}
+	*out = sa;
+	return 0;
+}
+
+int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, struct xc_err *err)
+{
+	struct nl_msg *msg = build_id(XFRM_MSG_GETSA, id);
+	struct xc_sa *sa = NULL;
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	r = xc_nl_request(nl, msg, parse_one, &sa, err);
+	if (r == 0 && !sa)
+		r = -EBADMSG;
+	if (r < 0)
+		goto out;
+	*out = sa;
+	sa = NULL;
+out:
+	xc_sa_free(sa);
+	return r;
+}
+
+int xc_sa_del(struct xc_nl *nl, const struct xc_sa *id, struct xc_err *err)
+{
+	struct nl_msg *msg = build_id(XFRM_MSG_DELSA, id);
+
+	if (!msg)
+		return -ENOMEM;
+	return xc_nl_request(nl, msg, NULL, NULL, err);
+}
+
+int xc_sa_allocspi(struct xc_nl *nl, const struct xc_sa *id, uint32_t min, uint32_t max,
+		   struct xc_sa **out, struct xc_err *err)
+{
+	struct xfrm_userspi_info req = { .info = id->info, .min = min, .max = max };
+	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_ALLOCSPI, 0);
+	struct xc_sa *sa = NULL;
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0 || put_id_attrs(msg, id) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = xc_nl_request(nl, msg, parse_one, &sa, err);
+	if (r == 0 && !sa)
+		r = -EBADMSG;
+	if (r < 0)
+		goto out;
+	*out = sa;
+	sa = NULL;
+out:
+	xc_sa_free(sa);
+	return r;
+}
+
+int xc_sa_flush(struct xc_nl *nl, uint8_t proto, struct xc_err *err)
+{
+	struct xfrm_usersa_flush req = { .proto = proto ? proto : IPSEC_PROTO_ANY };
+	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_FLUSHSA, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return xc_nl_request(nl, msg, NULL, NULL, err);
+}
+
+static int parse_sadinfo(const struct nlmsghdr *nlh, void *arg)
+{
+	struct xc_sad_info *info = arg;
+	struct nlattr *tb[XFRMA_SAD_MAX + 1];
+	const struct xfrmu_sadhinfo *h;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSADINFO)
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(uint32_t), tb, XFRMA_SAD_MAX, NULL) < 0)
+		return -EBADMSG;
+	if (tb[XFRMA_SAD_CNT] && nla_len(tb[XFRMA_SAD_CNT]) >= 4)
+		info->count = nla_get_u32(tb[XFRMA_SAD_CNT]);
+	if (tb[XFRMA_SAD_HINFO] && nla_len(tb[XFRMA_SAD_HINFO]) >= (int)sizeof(*h)) {
+		h = nla_data(tb[XFRMA_SAD_HINFO]);
+		info->hash_buckets = h->sadhcnt;
+		info->hash_max = h->sadhmcnt;
+	}
+	return 0;
+}
+
+int xc_sa_count(struct xc_nl *nl, struct xc_sad_info *out, struct xc_err *err)
+{
+	uint32_t flags = 0xffffffff;
+	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_GETSADINFO, 0);
+
+	memset(out, 0, sizeof(*out));
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &flags, sizeof(flags), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return xc_nl_request(nl, msg, parse_sadinfo, out, err);
+}
+
+struct dump_state {
+	xc_sa_cb cb;
+	void *arg;
+	struct xc_sa sa;
+};
+
+static int dump_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_state *st = arg;
+	int r;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
+		return 0;
+	r = xc_sa_parse(nlh, &st->sa);
+	if (r == 0)
+		r = st->cb(&st->sa, st->arg);
+	xc_sa_clear(&st->sa);
+	return r;
+}
+
+int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_GETSA, NLM_F_DUMP);
+	struct dump_state *st;
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	st = malloc(sizeof(*st));
+	if (!st) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	st->cb = cb;
+	st->arg = arg;
+	r = xc_nl_request(nl, msg, dump_one, st, err);
+	xc_sa_clear(&st->sa);
+	free(st);
+	return r;
+}
+
+/* Copy an algorithm attribute: header (name, key bits[, icv bits]) + key. */
+static int get_alg(const struct nlattr *a, int type, struct xc_sa_alg *alg)
+{
+	size_t hdr = type == XFRMA_ALG_AEAD ? sizeof(struct xfrm_algo_aead) :
+		     type == XFRMA_ALG_AUTH_TRUNC ? sizeof(struct xfrm_algo_auth) :
+						    sizeof(struct xfrm_algo);
+	const struct xfrm_algo *x = nla_data(a);
+	size_t len = (size_t)nla_len(a), key_bytes;
+
+	if (len < hdr)
+		return -EBADMSG;
+	key_bytes = (x->alg_key_len + 7) / 8;
+	if (key_bytes > len - hdr || key_bytes > sizeof(alg->key))
+		return -EBADMSG;
+	memcpy(alg->name, x->alg_name, sizeof(alg->name) - 1);
+	alg->name[sizeof(alg->name) - 1] = '\0';
+	alg->key_len = (unsigned int)key_bytes;
+	if (type == XFRMA_ALG_AEAD)
+		alg->icv_bits = ((const struct xfrm_algo_aead *)x)->alg_icv_len;
+	else if (type == XFRMA_ALG_AUTH_TRUNC)
+		alg->icv_bits = ((const struct xfrm_algo_auth *)x)->alg_trunc_len;
+	memcpy(alg->key, (const unsigned char *)x + hdr, key_bytes);
+	alg->set = true;
+	return 0;
+}
+
+/* Copy a fixed-size attribute if present and long enough. */
+static int get_fixed(struct nlattr **tb, int type, void *dst, size_t size, bool *has)
+{
+	if (!tb[type])
+		return 0;
+	if ((size_t)nla_len(tb[type]) < size)
+		return -EBADMSG;
+	memcpy(dst, nla_data(tb[type]), size);
+	if (has)
+		*has = true;
+	return 0;
+}
+
+int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
+{
+	struct nlattr *tb[XC_XFRMA_SA_DIR + 1];
+	int r;
+
+	xc_sa_clear(sa);
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(sa->info)))
+		return -EBADMSG;
+	memcpy(&sa->info, NLMSG_DATA(nlh), sizeof(sa->info));
+	/* no policy: lengths are checked one by one below */
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(sa->info), tb, XC_XFRMA_SA_DIR, NULL) < 0)
+		return -EBADMSG;
+	if ((tb[XFRMA_ALG_AEAD] && get_alg(tb[XFRMA_ALG_AEAD], XFRMA_ALG_AEAD, &sa->aead) < 0) ||
+	    (tb[XFRMA_ALG_CRYPT] && get_alg(tb[XFRMA_ALG_CRYPT], XFRMA_ALG_CRYPT, &sa->enc) < 0) ||
+	    (tb[XFRMA_ALG_COMP] && get_alg(tb[XFRMA_ALG_COMP], XFRMA_ALG_COMP, &sa->comp) < 0))
+		return -EBADMSG;
+	/* the kernel sends both AUTH and AUTH_TRUNC; the latter has the truth */
+	if (tb[XFRMA_ALG_AUTH_TRUNC]) {
+		if (get_alg(tb[XFRMA_ALG_AUTH_TRUNC], XFRMA_ALG_AUTH_TRUNC, &sa->auth) < 0)
+			return -EBADMSG;
+		sa->auth_trunc = true;
+	} else if (tb[XFRMA_ALG_AUTH] && get_alg(tb[XFRMA_ALG_AUTH], XFRMA_ALG_AUTH, &sa->auth) < 0) {
+		return -EBADMSG;
+	}
+	if ((r = get_fixed(tb, XFRMA_ENCAP, &sa->encap, sizeof(sa->encap), &sa->has_encap)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_COADDR, &sa->coaddr, sizeof(sa->coaddr), &sa->has_coaddr)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_MARK, &sa->mark, sizeof(sa->mark), &sa->has_mark)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_SET_MARK, &sa->output_mark, 4, &sa->has_output_mark)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_SET_MARK_MASK, &sa->output_mark_mask, 4, NULL)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_IF_ID, &sa->if_id, 4, &sa->has_if_id)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_TFCPAD, &sa->tfcpad, 4, &sa->has_tfcpad)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_SA_EXTRA_FLAGS, &sa->extra_flags, 4, &sa->has_extra_flags)) < 0 ||
+	    (r = get_fixed(tb, XC_XFRMA_SA_DIR, &sa->dir, 1, &sa->has_dir)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_OFFLOAD_DEV, &sa->offload, sizeof(sa->offload), &sa->has_offload)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_REPLAY_VAL, &sa->replay, sizeof(sa->replay), &sa->has_replay)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_REPLAY_ESN_VAL, &sa->esn, sizeof(sa->esn), &sa->has_replay_esn)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_LASTUSED, &sa->lastused, sizeof(sa->lastused), &sa->has_lastused)) < 0)
+		return r;
+	if (sa->has_output_mark && !tb[XFRMA_SET_MARK_MASK])
+		sa->output_mark_mask = UINT32_MAX;
+	if (tb[XFRMA_SEC_CTX]) {
+		const struct xfrm_user_sec_ctx *c = nla_data(tb[XFRMA_SEC_CTX]);
+		size_t len = (size_t)nla_len(tb[XFRMA_SEC_CTX]);
+
+		if (len < sizeof(*c) || c->ctx_len > len - sizeof(*c) || c->ctx_len >= XC_CTX_MAX)
+			return -EBADMSG;
+		sa->ctx.doi = c->ctx_doi;
+		sa->ctx.alg = c->ctx_alg;
+		memcpy(sa->ctx.str, c + 1, c->ctx_len);
+		sa->ctx.str[c->ctx_len] = '\0';
+		sa->has_ctx = true;
+	}
+	return 0;
+}

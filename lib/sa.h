@@ -1,0 +1,99 @@
+/* An XFRM SA as xfrmctl holds it: the kernel's xfrm_usersa_info plus the
+ * optional attributes, each with a flag saying it is present. The same
+ * struct is filled by the grammar (spec.c) and by netlink replies (sa.c).
+ * It holds keys: clear it with xc_sa_clear() (or free with xc_sa_free()). */
+#ifndef XFRMCTL_SA_H
+#define XFRMCTL_SA_H
+
+#include <linux/xfrm.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nl.h"
+
+#define XC_KEY_MAX 512 /* bytes; as ip's key buffer */
+#define XC_ALG_NAME_MAX 64 /* CRYPTO_MAX_ALG_NAME */
+#define XC_CTX_MAX 256
+
+/* Newer uapi than Debian bookworm's headers (6.1). */
+#ifndef XFRM_SA_XFLAG_DONT_ENCAP_DSCP
+#define XFRM_SA_XFLAG_DONT_ENCAP_DSCP 1
+#endif
+#ifndef XFRM_SA_XFLAG_OSEQ_MAY_WRAP
+#define XFRM_SA_XFLAG_OSEQ_MAY_WRAP 2
+#endif
+#define XC_XFRMA_SA_DIR 37 /* __u8, Linux 6.10 */
+#define XC_SA_DIR_IN 1
+#define XC_SA_DIR_OUT 2
+#ifndef XFRM_OFFLOAD_PACKET
+#define XFRM_OFFLOAD_PACKET 4
+#endif
+
+struct xc_sa_alg {
+	bool set;
+	char name[XC_ALG_NAME_MAX];
+	unsigned int key_len;  /* bytes */
+	unsigned int icv_bits; /* AEAD ICV, or auth truncation */
+	unsigned char key[XC_KEY_MAX];
+};
+
+struct xc_sa {
+	struct xfrm_usersa_info info; /* id, saddr, sel, lifetimes, stats, reqid, mode, flags… */
+
+	struct xc_sa_alg aead, enc, auth, comp;
+	bool auth_trunc; /* auth is XFRMA_ALG_AUTH_TRUNC (else XFRMA_ALG_AUTH) */
+
+	bool has_encap, has_coaddr, has_mark, has_output_mark, has_if_id, has_tfcpad,
+		has_extra_flags, has_dir, has_offload, has_ctx, has_replay, has_replay_esn,
+		has_lastused;
+	struct xfrm_encap_tmpl encap;
+	xfrm_address_t coaddr;
+	struct xfrm_mark mark;
+	uint32_t output_mark, output_mark_mask;
+	uint32_t if_id, tfcpad, extra_flags;
+	uint8_t dir; /* XC_SA_DIR_* */
+	struct xfrm_user_offload offload;
+	char offload_dev[IF_NAMESIZE]; /* from the grammar; resolved to an ifindex */
+	struct {
+		uint8_t doi, alg;
+		char str[XC_CTX_MAX];
+	} ctx;
+	struct xfrm_replay_state replay;
+	struct xfrm_replay_state_esn esn; /* without its bitmap */
+	uint64_t lastused;
+};
+
+/* Zero everything, keys included (not optimised away). */
+void xc_sa_clear(struct xc_sa *sa);
+void xc_sa_free(struct xc_sa *sa);
+
+/* Requests. In each, sa names the SA (info.id, info.saddr, info.family,
+ * mark, if_id). Return 0 or -errno; err gets the kernel's text if any. */
+int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_err *err);
+int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, struct xc_err *err);
+int xc_sa_del(struct xc_nl *nl, const struct xc_sa *id, struct xc_err *err);
+/* Reserve an SPI in [min, max] for a larval SA (ALLOCSPI); *out gets it. */
+int xc_sa_allocspi(struct xc_nl *nl, const struct xc_sa *id, uint32_t min, uint32_t max,
+		   struct xc_sa **out, struct xc_err *err);
+/* proto 0: every protocol (IPSEC_PROTO_ANY). */
+int xc_sa_flush(struct xc_nl *nl, uint8_t proto, struct xc_err *err);
+
+struct xc_sad_info {
+	uint32_t count;        /* SAs */
+	uint32_t hash_buckets; /* current */
+	uint32_t hash_max;     /* maximum */
+};
+int xc_sa_count(struct xc_nl *nl, struct xc_sad_info *out, struct xc_err *err);
+
+/* Stream every SA to cb, one at a time, in a struct reused (and cleared)
+ * between calls. cb returns 0 to go on or -errno to stop. */
+typedef int (*xc_sa_cb)(const struct xc_sa *sa, void *arg);
+int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err);
+
+/* Fill sa from an XFRM_MSG_NEWSA/UPDSA message (a dump entry, a get reply,
+ * a notification). Untrusted input: every length is checked.
+ * Returns 0 or -EBADMSG. */
+int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa);
+
+#endif

@@ -1,0 +1,932 @@
+#include "spec.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/ipsec.h>
+#include <linux/udp.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algo.h"
+#include "keys.h"
+
+#ifndef TCP_ENCAP_ESPINTCP
+#define TCP_ENCAP_ESPINTCP 7
+#endif
+#ifndef IPPROTO_MH
+#define IPPROTO_MH 135
+#endif
+
+#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct name_val {
+	const char *name;
+	unsigned int val;
+};
+
+static const struct name_val protos[] = {
+	{ "esp", IPPROTO_ESP }, { "ah", IPPROTO_AH }, { "comp", IPPROTO_COMP },
+	{ "route2", IPPROTO_ROUTING }, { "hao", IPPROTO_DSTOPTS }, { "ipsec-any", IPSEC_PROTO_ANY },
+};
+static const struct name_val modes[] = {
+	{ "transport", XFRM_MODE_TRANSPORT }, { "tunnel", XFRM_MODE_TUNNEL },
+	{ "ro", XFRM_MODE_ROUTEOPTIMIZATION }, { "in_trigger", XFRM_MODE_IN_TRIGGER },
+	{ "beet", XFRM_MODE_BEET },
+};
+static const struct name_val encaps[] = {
+	{ "espinudp-nonike", UDP_ENCAP_ESPINUDP_NON_IKE }, { "espinudp", UDP_ENCAP_ESPINUDP },
+	{ "espintcp", TCP_ENCAP_ESPINTCP },
+};
+static const struct name_val ipprotos[] = {
+	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "sctp", IPPROTO_SCTP },
+	{ "dccp", IPPROTO_DCCP }, { "icmp", IPPROTO_ICMP }, { "ipv6-icmp", IPPROTO_ICMPV6 },
+	{ "gre", IPPROTO_GRE }, { "mobility-header", IPPROTO_MH }, { "esp", IPPROTO_ESP },
+	{ "ah", IPPROTO_AH }, { "comp", IPPROTO_COMP }, { "ipip", IPPROTO_IPIP },
+	{ "ipv6", IPPROTO_IPV6 },
+};
+/* bit i of XFRM_STATE_* / XFRM_SA_XFLAG_* */
+static const char *const sa_flags[] = { "noecn", "decap-dscp", "nopmtudisc", "wildrecv",
+					"icmp", "af-unspec", "align4", "esn" };
+static const char *const sa_xflags[] = { "dont-encap-dscp", "oseq-may-wrap" };
+
+static const struct name_val *nv_find(const struct name_val *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return &t[i];
+	return NULL;
+}
+
+static const char *nv_name(const struct name_val *t, size_t n, unsigned int val)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].val == val)
+			return t[i].name;
+	return NULL;
+}
+
+const char *xc_proto_name(uint8_t p) { return nv_name(protos, N_ELEM(protos), p); }
+const char *xc_mode_name(uint8_t m) { return nv_name(modes, N_ELEM(modes), m); }
+const char *xc_encap_name(uint16_t t) { return nv_name(encaps, N_ELEM(encaps), t); }
+const char *xc_ipproto_name(uint8_t p) { return nv_name(ipprotos, N_ELEM(ipprotos), p); }
+const char *xc_sa_flag_name(unsigned int bit) { return bit < N_ELEM(sa_flags) ? sa_flags[bit] : NULL; }
+const char *xc_sa_xflag_name(unsigned int bit) { return bit < N_ELEM(sa_xflags) ? sa_xflags[bit] : NULL; }
+
+/* A cursor over the tokens. */
+struct cur {
+	int argc, i;
+	char **argv;
+	struct xc_err *err;
+};
+
+static const char *peek(const struct cur *c)
+{
+	return c->i < c->argc ? c->argv[c->i] : NULL;
+}
+
+/* The value token after keyword kw, or NULL with "missing WHAT after 'kw'". */
+static const char *value(struct cur *c, const char *kw, const char *what)
+{
+	if (c->i >= c->argc) {
+		xc_err_set(c->err, "missing %s after '%s'", what, kw);
+		return NULL;
+	}
+	return c->argv[c->i++];
+}
+
+static int bad(struct cur *c, const char *what, const char *tok, const char *kw)
+{
+	xc_err_set(c->err, "bad %s '%s' after '%s'", what, tok, kw);
+	return -EINVAL;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int num(struct cur *c, const char *kw, uint64_t max, uint64_t *out)
+{
+	const char *tok = value(c, kw, "NUMBER");
+
+	if (!tok)
+		return -EINVAL;
+	if (parse_u64(tok, max, out) < 0) {
+		xc_err_set(c->err, "bad number '%s' after '%s' (0 to %" PRIu64 ")", tok, kw, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int num32(struct cur *c, const char *kw, uint32_t *out)
+{
+	uint64_t v;
+	int r = num(c, kw, UINT32_MAX, &v);
+
+	if (r == 0)
+		*out = (uint32_t)v;
+	return r;
+}
+
+/* ADDR or ADDR/PLEN (when plen is not NULL). */
+static int addr(struct cur *c, const char *kw, xfrm_address_t *a, uint16_t *family, uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	const char *tok = value(c, kw, plen ? "ADDR[/PLEN]" : "ADDR");
+	uint64_t p;
+
+	if (!tok)
+		return -EINVAL;
+	if (strlen(tok) >= sizeof(buf))
+		return bad(c, "address", tok, kw);
+	strcpy(buf, tok);
+	slash = strchr(buf, '/');
+	if (slash && !plen)
+		return bad(c, "address", tok, kw);
+	if (slash)
+		*slash = '\0';
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, &a->a4) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, &a->a6) == 1)
+		*family = AF_INET6;
+	else
+		return bad(c, "address", tok, kw);
+	if (plen) {
+		unsigned int max = *family == AF_INET ? 32 : 128;
+
+		if (slash && parse_u64(slash + 1, max, &p) < 0)
+			return bad(c, "prefix length", tok, kw);
+		*plen = (uint8_t)(slash ? p : max);
+	}
+	return 0;
+}
+
+/* Both addresses of one thing must be of one family. */
+static int same_family(struct cur *c, uint16_t *have, uint16_t f, const char *what)
+{
+	if (*have && *have != f) {
+		xc_err_set(c->err, "%s mixes IPv4 and IPv6 addresses", what);
+		return -EINVAL;
+	}
+	*have = f;
+	return 0;
+}
+
+static int mark(struct cur *c, const char *kw, uint32_t *v, uint32_t *m)
+{
+	const char *tok = value(c, kw, "MARK");
+	char buf[32], *slash;
+	uint64_t x;
+
+	if (!tok)
+		return -EINVAL;
+	if (strlen(tok) >= sizeof(buf))
+		return bad(c, "mark", tok, kw);
+	strcpy(buf, tok);
+	*m = UINT32_MAX;
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_u64(slash + 1, UINT32_MAX, &x) < 0)
+			return bad(c, "mark mask", tok, kw);
+		*m = (uint32_t)x;
+	}
+	if (parse_u64(buf, UINT32_MAX, &x) < 0)
+		return bad(c, "mark", tok, kw);
+	*v = (uint32_t)x;
+	if (!slash && peek(c) && !strcmp(peek(c), "mask")) {
+		c->i++;
+		if (num32(c, "mask", m) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int port(struct cur *c, const char *kw, uint16_t *out)
+{
+	uint64_t v;
+
+	if (num(c, kw, 65535, &v) < 0)
+		return -EINVAL;
+	*out = htons((uint16_t)v);
+	return 0;
+}
+
+/* SELECTOR := [ src ADDR[/PLEN] ] [ dst ADDR[/PLEN] ] [ dev DEV ] [ UPSPEC ]
+ * UPSPEC := proto { PROTO | tcp|udp|sctp|dccp [ sport PORT ] [ dport PORT ] |
+ *           icmp|ipv6-icmp|mobility-header [ type N ] [ code N ] |
+ *           gre [ key { DOTTED-QUAD | NUMBER } ] }
+ * Stops at the first token that is not part of a selector. */
+static int selector(struct cur *c, struct xfrm_selector *sel, const char *what)
+{
+	uint16_t fam = 0, f;
+	const char *tok, *kw;
+	uint64_t v;
+	int any = 0;
+
+	while ((kw = peek(c))) {
+		if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
+			bool src = kw[0] == 's';
+
+			c->i++;
+			if (addr(c, kw, src ? &sel->saddr : &sel->daddr, &f,
+				 src ? &sel->prefixlen_s : &sel->prefixlen_d) < 0 ||
+			    same_family(c, &fam, f, what) < 0)
+				return -EINVAL;
+			sel->family = fam;
+		} else if (!strcmp(kw, "dev")) {
+			c->i++;
+			if (!(tok = value(c, kw, "DEV")))
+				return -EINVAL;
+			sel->ifindex = (int)if_nametoindex(tok);
+			if (!sel->ifindex) {
+				xc_err_set(c->err, "unknown device '%s' after 'dev'", tok);
+				return -ENODEV;
+			}
+		} else if (!strcmp(kw, "proto")) {
+			const struct name_val *p;
+
+			c->i++;
+			if (!(tok = value(c, kw, "PROTO")))
+				return -EINVAL;
+			p = nv_find(ipprotos, N_ELEM(ipprotos), tok);
+			if (p)
+				sel->proto = (uint8_t)p->val;
+			else if (parse_u64(tok, 255, &v) == 0)
+				sel->proto = (uint8_t)v;
+			else
+				return bad(c, "protocol", tok, kw);
+		} else if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
+			bool s = kw[0] == 's';
+
+			c->i++;
+			if (sel->proto != IPPROTO_TCP && sel->proto != IPPROTO_UDP &&
+			    sel->proto != IPPROTO_SCTP && sel->proto != IPPROTO_DCCP) {
+				xc_err_set(c->err, "'%s' needs 'proto tcp|udp|sctp|dccp' before it", kw);
+				return -EINVAL;
+			}
+			if (port(c, kw, s ? &sel->sport : &sel->dport) < 0)
+				return -EINVAL;
+			*(s ? &sel->sport_mask : &sel->dport_mask) = 0xffff;
+		} else if (!strcmp(kw, "type") || !strcmp(kw, "code")) {
+			bool t = kw[0] == 't';
+
+			c->i++;
+			if (sel->proto != IPPROTO_ICMP && sel->proto != IPPROTO_ICMPV6 &&
+			    sel->proto != IPPROTO_MH) {
+				xc_err_set(c->err, "'%s' needs 'proto icmp|ipv6-icmp|mobility-header' before it", kw);
+				return -EINVAL;
+			}
+			if (num(c, kw, 255, &v) < 0)
+				return -EINVAL;
+			/* the kernel keeps ICMP type in sport, code in dport */
+			*(t ? &sel->sport : &sel->dport) = htons((uint16_t)v);
+			*(t ? &sel->sport_mask : &sel->dport_mask) = 0xffff;
+		} else if (!strcmp(kw, "key") && sel->proto == IPPROTO_GRE) {
+			struct in_addr k;
+
+			c->i++;
+			if (!(tok = value(c, kw, "KEY")))
+				return -EINVAL;
+			if (inet_pton(AF_INET, tok, &k) == 1)
+				v = ntohl(k.s_addr);
+			else if (parse_u64(tok, UINT32_MAX, &v) < 0)
+				return bad(c, "GRE key", tok, kw);
+			sel->sport = htons((uint16_t)(v >> 16));
+			sel->dport = htons((uint16_t)v);
+			sel->sport_mask = sel->dport_mask = 0xffff;
+		} else {
+			break;
+		}
+		any = 1;
+	}
+	if (!any) {
+		xc_err_set(c->err, "missing SELECTOR after '%s'", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS |
+ *          { byte-soft | byte-hard } SIZE | { packet-soft | packet-hard } COUNT */
+static int limit(struct cur *c, struct xfrm_lifetime_cfg *lft)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} lims[] = {
+		{ "time-soft", offsetof(struct xfrm_lifetime_cfg, soft_add_expires_seconds) },
+		{ "time-hard", offsetof(struct xfrm_lifetime_cfg, hard_add_expires_seconds) },
+		{ "time-use-soft", offsetof(struct xfrm_lifetime_cfg, soft_use_expires_seconds) },
+		{ "time-use-hard", offsetof(struct xfrm_lifetime_cfg, hard_use_expires_seconds) },
+		{ "byte-soft", offsetof(struct xfrm_lifetime_cfg, soft_byte_limit) },
+		{ "byte-hard", offsetof(struct xfrm_lifetime_cfg, hard_byte_limit) },
+		{ "packet-soft", offsetof(struct xfrm_lifetime_cfg, soft_packet_limit) },
+		{ "packet-hard", offsetof(struct xfrm_lifetime_cfg, hard_packet_limit) },
+	};
+	const char *kw = value(c, "limit", "LIMIT");
+	uint64_t v;
+
+	if (!kw)
+		return -EINVAL;
+	for (size_t i = 0; i < N_ELEM(lims); i++) {
+		if (strcmp(kw, lims[i].name))
+			continue;
+		if (num(c, kw, UINT64_MAX, &v) < 0)
+			return -EINVAL;
+		memcpy((char *)lft + lims[i].off, &v, sizeof(v));
+		return 0;
+	}
+	xc_err_set(c->err, "unknown limit '%s' after 'limit'", kw);
+	return -EINVAL;
+}
+
+static int algorithm(struct cur *c, const char *kw, enum xc_alg_kind kind, bool has_icv,
+		     struct xc_sa_alg *alg, const struct xc_spec_opts *o)
+{
+	const struct xc_alg_info *info;
+	const char *name, *keytok, *sug;
+	char what[XC_ALG_NAME_MAX + 16];
+	size_t len = 0;
+	uint64_t bits;
+	int r;
+
+	if (alg->set) {
+		xc_err_set(c->err, "'%s' given twice", kw);
+		return -EINVAL;
+	}
+	if (!(name = value(c, kw, "ALGO-NAME")))
+		return -EINVAL;
+	info = xc_alg_find(kind, name);
+	if (!info) {
+		sug = xc_alg_suggest(kind, name);
+		if (sug)
+			xc_err_set(c->err, "unknown %s algorithm '%s' (did you mean '%s'?)", kw, name, sug);
+		else
+			xc_err_set(c->err, "unknown %s algorithm '%s'", kw, name);
+		return -EINVAL;
+	}
+	alg->set = true;
+	snprintf(alg->name, sizeof(alg->name), "%s", info->name);
+	if (kind == XC_ALG_COMP)
+		return 0;
+	snprintf(what, sizeof(what), "key for '%s'", info->name);
+	if (!(keytok = value(c, kw, "KEY")))
+		return -EINVAL;
+	r = xc_key_read(keytok, alg->key, sizeof(alg->key), &len, o ? o->key_in : NULL, what, c->err);
+	if (r < 0)
+		return r;
+	alg->key_len = (unsigned int)len;
+	if ((r = xc_alg_check_key(info, len, c->err)) < 0)
+		return r;
+	if (!has_icv) {
+		alg->icv_bits = info->trunc_bits;
+		return 0;
+	}
+	if (num(c, kw, UINT32_MAX, &bits) < 0)
+		return -EINVAL;
+	alg->icv_bits = (unsigned int)bits;
+	return xc_alg_check_icv(info, alg->icv_bits, c->err);
+}
+
+/* FLAG-LIST: one or more names from table, after kw. */
+static int flag_list(struct cur *c, const char *kw, const char *const *names, size_t n,
+		     uint32_t *flags)
+{
+	const char *tok;
+	int count = 0;
+
+	while ((tok = peek(c))) {
+		size_t i;
+
+		for (i = 0; i < n && strcmp(names[i], tok); i++)
+			;
+		if (i == n)
+			break;
+		*flags |= 1u << i;
+		c->i++;
+		count++;
+	}
+	if (!count) {
+		tok = peek(c);
+		if (tok)
+			xc_err_set(c->err, "unknown flag '%s' after '%s'", tok, kw);
+		else
+			xc_err_set(c->err, "missing FLAG after '%s'", kw);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ID keywords: src, dst, proto, spi. Returns 1 if kw was one (consumed),
+ * 0 if not, negative on error. */
+static int id_keyword(struct cur *c, const char *kw, struct xc_sa *sa, bool *have_spi)
+{
+	struct xfrm_usersa_info *p = &sa->info;
+	const struct name_val *nv;
+	const char *tok;
+	uint16_t f;
+	uint64_t v;
+
+	if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
+		c->i++;
+		if (addr(c, kw, kw[0] == 's' ? &p->saddr : &p->id.daddr, &f, NULL) < 0 ||
+		    same_family(c, &p->family, f, "ID (src, dst)") < 0)
+			return -EINVAL;
+		return 1;
+	}
+	if (!strcmp(kw, "proto")) {
+		c->i++;
+		if (!(tok = value(c, kw, "XFRM-PROTO")))
+			return -EINVAL;
+		nv = nv_find(protos, N_ELEM(protos), tok);
+		if (!nv || nv->val == IPSEC_PROTO_ANY) {
+			xc_err_set(c->err, "unknown protocol '%s' after 'proto' (esp, ah, comp, route2, hao)", tok);
+			return -EINVAL;
+		}
+		p->id.proto = (uint8_t)nv->val;
+		return 1;
+	}
+	if (!strcmp(kw, "spi")) {
+		c->i++;
+		if (!(tok = value(c, kw, "SPI")))
+			return -EINVAL;
+		if (parse_u64(tok, UINT32_MAX, &v) < 0)
+			return bad(c, "SPI", tok, kw);
+		p->id.spi = htonl((uint32_t)v);
+		*have_spi = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* What every complete ID needs. */
+static int check_id(struct cur *c, struct xc_sa *sa, bool have_spi, bool need_spi)
+{
+	struct xfrm_usersa_info *p = &sa->info;
+
+	if (!p->family) {
+		xc_err_set(c->err, "missing 'dst ADDR'");
+		return -EINVAL;
+	}
+	if (!p->id.proto) {
+		xc_err_set(c->err, "missing 'proto XFRM-PROTO'");
+		return -EINVAL;
+	}
+	if (need_spi && !have_spi && (p->id.proto == IPPROTO_ESP || p->id.proto == IPPROTO_AH ||
+				      p->id.proto == IPPROTO_COMP)) {
+		xc_err_set(c->err, "missing 'spi SPI'");
+		return -EINVAL;
+	}
+	if (have_spi && p->id.spi == 0 && p->id.proto != IPPROTO_ROUTING &&
+	    p->id.proto != IPPROTO_DSTOPTS) {
+		xc_err_set(c->err, "SPI 0 is reserved (RFC 4303) and names no SA");
+		return -EINVAL;
+	}
+	if (p->id.proto == IPPROTO_COMP && ntohl(p->id.spi) > 0xffff) {
+		xc_err_set(c->err, "SPI 0x%08x of a comp SA is a CPI and must be below 0x10000",
+			   ntohl(p->id.spi));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void sa_defaults(struct xc_sa *sa)
+{
+	struct xfrm_lifetime_cfg *l = &sa->info.lft;
+
+	xc_sa_clear(sa);
+	l->soft_byte_limit = l->hard_byte_limit = XFRM_INF;
+	l->soft_packet_limit = l->hard_packet_limit = XFRM_INF;
+}
+
+/* The combinations the kernel refuses with a bare EINVAL
+ * (verify_newsa_info, verify_replay), said in words. */
+static int check_sa(struct cur *c, struct xc_sa *sa, bool replay_given)
+{
+	struct xfrm_usersa_info *p = &sa->info;
+	bool alg_auth = sa->auth.set, alg_enc = sa->enc.set, alg_aead = sa->aead.set;
+
+	switch (p->id.proto) {
+	case IPPROTO_ESP:
+		if (!alg_enc && !alg_aead) {
+			xc_err_set(c->err, "an esp SA needs 'enc' or 'aead'");
+			return -EINVAL;
+		}
+		if (alg_aead && (alg_enc || alg_auth)) {
+			xc_err_set(c->err, "'aead' excludes 'enc', 'auth' and 'auth-trunc'");
+			return -EINVAL;
+		}
+		if (sa->comp.set) {
+			xc_err_set(c->err, "'comp' is for comp SAs, not esp");
+			return -EINVAL;
+		}
+		break;
+	case IPPROTO_AH:
+		if (!alg_auth || alg_enc || alg_aead || sa->comp.set) {
+			xc_err_set(c->err, "an ah SA takes 'auth' or 'auth-trunc' and nothing else");
+			return -EINVAL;
+		}
+		break;
+	case IPPROTO_COMP:
+		if (!sa->comp.set || alg_auth || alg_enc || alg_aead) {
+			xc_err_set(c->err, "a comp SA takes 'comp' and nothing else");
+			return -EINVAL;
+		}
+		break;
+	default:
+		if (alg_auth || alg_enc || alg_aead || sa->comp.set) {
+			xc_err_set(c->err, "a %s SA takes no algorithm", xc_proto_name(p->id.proto));
+			return -EINVAL;
+		}
+	}
+	if (sa->has_encap && p->id.proto != IPPROTO_ESP) {
+		xc_err_set(c->err, "'encap' is for esp SAs only");
+		return -EINVAL;
+	}
+	if ((p->flags & XFRM_STATE_ESN) && p->id.proto != IPPROTO_ESP && p->id.proto != IPPROTO_AH) {
+		xc_err_set(c->err, "'flag esn' is for esp and ah SAs only");
+		return -EINVAL;
+	}
+	if (sa->has_replay_esn) {
+		if (p->id.proto != IPPROTO_ESP && p->id.proto != IPPROTO_AH) {
+			xc_err_set(c->err, "a replay window over 32 is for esp and ah SAs only");
+			return -EINVAL;
+		}
+	} else if (replay_given && (sa->esn.seq_hi || sa->esn.oseq_hi)) {
+		xc_err_set(c->err, "'replay-seq-hi' and 'replay-oseq-hi' need 'flag esn'");
+		return -EINVAL;
+	}
+	if (p->sel.family && p->mode == XFRM_MODE_TRANSPORT && p->sel.family != p->family) {
+		xc_err_set(c->err, "a transport-mode selector must be of the SA's family");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opts *o,
+	       struct xc_err *err)
+{
+	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	struct xfrm_usersa_info *p = &sa->info;
+	uint32_t window = 0, seq = 0, oseq = 0, seq_hi = 0, oseq_hi = 0;
+	bool have_spi = false, replay_given = false;
+	const struct name_val *nv;
+	const char *kw, *tok;
+	uint16_t f;
+	int r;
+
+	sa_defaults(sa);
+	while ((kw = peek(&c))) {
+		r = id_keyword(&c, kw, sa, &have_spi);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		c.i++;
+		if (!strcmp(kw, "aead")) {
+			r = algorithm(&c, kw, XC_ALG_AEAD, true, &sa->aead, o);
+		} else if (!strcmp(kw, "enc")) {
+			r = algorithm(&c, kw, XC_ALG_ENC, false, &sa->enc, o);
+			sa->enc.icv_bits = 0;
+		} else if (!strcmp(kw, "auth") || !strcmp(kw, "auth-trunc")) {
+			sa->auth_trunc = kw[4] == '-';
+			r = algorithm(&c, kw, XC_ALG_AUTH, sa->auth_trunc, &sa->auth, o);
+		} else if (!strcmp(kw, "comp")) {
+			r = algorithm(&c, kw, XC_ALG_COMP, false, &sa->comp, o);
+		} else if (!strcmp(kw, "mode")) {
+			if (!(tok = value(&c, kw, "MODE")))
+				return -EINVAL;
+			if (!(nv = nv_find(modes, N_ELEM(modes), tok))) {
+				xc_err_set(err, "unknown mode '%s' (transport, tunnel, beet, ro, in_trigger)", tok);
+				return -EINVAL;
+			}
+			p->mode = (uint8_t)nv->val;
+		} else if (!strcmp(kw, "reqid")) {
+			r = num32(&c, kw, &p->reqid);
+		} else if (!strcmp(kw, "seq")) {
+			r = num32(&c, kw, &p->seq);
+		} else if (!strcmp(kw, "replay-window")) {
+			r = num32(&c, kw, &window);
+			if (r == 0 && window > XFRMA_REPLAY_ESN_MAX) {
+				xc_err_set(err, "replay window %u is over the kernel's %d", window,
+					   XFRMA_REPLAY_ESN_MAX);
+				return -EINVAL;
+			}
+		} else if (!strcmp(kw, "replay-seq")) {
+			r = num32(&c, kw, &seq), replay_given = true;
+		} else if (!strcmp(kw, "replay-oseq")) {
+			r = num32(&c, kw, &oseq), replay_given = true;
+		} else if (!strcmp(kw, "replay-seq-hi")) {
+			r = num32(&c, kw, &seq_hi), replay_given = true;
+		} else if (!strcmp(kw, "replay-oseq-hi")) {
+			r = num32(&c, kw, &oseq_hi), replay_given = true;
+		} else if (!strcmp(kw, "flag")) {
+			uint32_t fl = p->flags;
+
+			r = flag_list(&c, kw, sa_flags, N_ELEM(sa_flags), &fl);
+			p->flags = (uint8_t)fl;
+		} else if (!strcmp(kw, "extra-flag")) {
+			r = flag_list(&c, kw, sa_xflags, N_ELEM(sa_xflags), &sa->extra_flags);
+			sa->has_extra_flags = true;
+		} else if (!strcmp(kw, "sel")) {
+			r = selector(&c, &p->sel, "sel");
+		} else if (!strcmp(kw, "limit")) {
+			r = limit(&c, &p->lft);
+		} else if (!strcmp(kw, "encap")) {
+			if (!(tok = value(&c, kw, "ENCAP-TYPE")))
+				return -EINVAL;
+			if (!(nv = nv_find(encaps, N_ELEM(encaps), tok))) {
+				xc_err_set(err, "unknown encap type '%s' (espinudp, espinudp-nonike, espintcp)", tok);
+				return -EINVAL;
+			}
+			sa->encap.encap_type = (uint16_t)nv->val;
+			if (port(&c, "encap SPORT", &sa->encap.encap_sport) < 0 ||
+			    port(&c, "encap DPORT", &sa->encap.encap_dport) < 0 ||
+			    addr(&c, "encap OADDR", &sa->encap.encap_oa, &f, NULL) < 0)
+				return -EINVAL;
+			sa->has_encap = true;
+		} else if (!strcmp(kw, "coa")) {
+			uint8_t plen;
+
+			r = addr(&c, kw, &sa->coaddr, &f, &plen);
+			sa->has_coaddr = true;
+		} else if (!strcmp(kw, "mark")) {
+			r = mark(&c, kw, &sa->mark.v, &sa->mark.m);
+			sa->has_mark = true;
+		} else if (!strcmp(kw, "output-mark")) {
+			r = mark(&c, kw, &sa->output_mark, &sa->output_mark_mask);
+			sa->has_output_mark = true;
+		} else if (!strcmp(kw, "if_id")) {
+			r = num32(&c, kw, &sa->if_id);
+			sa->has_if_id = true;
+		} else if (!strcmp(kw, "tfcpad")) {
+			r = num32(&c, kw, &sa->tfcpad);
+			sa->has_tfcpad = true;
+		} else if (!strcmp(kw, "ctx")) {
+			if (!(tok = value(&c, kw, "CTX")))
+				return -EINVAL;
+			if (strlen(tok) >= sizeof(sa->ctx.str)) {
+				xc_err_set(err, "security context after 'ctx' is longer than %zu bytes",
+					   sizeof(sa->ctx.str) - 1);
+				return -EINVAL;
+			}
+			strcpy(sa->ctx.str, tok);
+			sa->ctx.doi = XFRM_SC_DOI_LSM;
+			sa->ctx.alg = XFRM_SC_ALG_SELINUX;
+			sa->has_ctx = true;
+		} else if (!strcmp(kw, "dir")) {
+			if (!(tok = value(&c, kw, "DIR")))
+				return -EINVAL;
+			if (strcmp(tok, "in") && strcmp(tok, "out")) {
+				xc_err_set(err, "bad direction '%s' after 'dir' (in, out)", tok);
+				return -EINVAL;
+			}
+			sa->dir = tok[0] == 'i' ? XC_SA_DIR_IN : XC_SA_DIR_OUT;
+			sa->has_dir = true;
+		} else if (!strcmp(kw, "offload")) {
+			/* offload [ crypto | packet ] dev DEV dir { in | out } */
+			tok = peek(&c);
+			if (tok && (!strcmp(tok, "crypto") || !strcmp(tok, "packet"))) {
+				if (tok[0] == 'p')
+					sa->offload.flags |= XFRM_OFFLOAD_PACKET;
+				c.i++;
+			}
+			tok = value(&c, kw, "'dev DEV'");
+			if (!tok)
+				return -EINVAL;
+			if (strcmp(tok, "dev")) {
+				xc_err_set(err, "expected 'dev' after 'offload', got '%s'", tok);
+				return -EINVAL;
+			}
+			if (!(tok = value(&c, "dev", "DEV")))
+				return -EINVAL;
+			if (strlen(tok) >= sizeof(sa->offload_dev) ||
+			    !(sa->offload.ifindex = (int)if_nametoindex(tok))) {
+				xc_err_set(err, "unknown device '%s' after 'offload dev'", tok);
+				return -ENODEV;
+			}
+			strcpy(sa->offload_dev, tok);
+			tok = value(&c, kw, "'dir in|out'");
+			if (!tok)
+				return -EINVAL;
+			if (strcmp(tok, "dir")) {
+				xc_err_set(err, "expected 'dir' after 'offload dev %s', got '%s'",
+					   sa->offload_dev, tok);
+				return -EINVAL;
+			}
+			if (!(tok = value(&c, "dir", "DIR")))
+				return -EINVAL;
+			if (!strcmp(tok, "in"))
+				sa->offload.flags |= XFRM_OFFLOAD_INBOUND;
+			else if (strcmp(tok, "out")) {
+				xc_err_set(err, "bad direction '%s' after 'offload … dir' (in, out)", tok);
+				return -EINVAL;
+			}
+			sa->has_offload = true;
+		} else {
+			xc_err_set(err, "unknown keyword '%s'", kw);
+			return -EINVAL;
+		}
+		if (r < 0)
+			return r;
+	}
+	if ((r = check_id(&c, sa, have_spi, true)) < 0)
+		return r;
+	if (sa->has_offload && p->family == AF_INET6)
+		sa->offload.flags |= XFRM_OFFLOAD_IPV6;
+	if ((p->flags & XFRM_STATE_ESN) || window > 32) {
+		sa->has_replay_esn = true;
+		sa->esn.replay_window = window;
+		sa->esn.bmp_len = (window + 31) / 32;
+		sa->esn.seq = seq;
+		sa->esn.oseq = oseq;
+		sa->esn.seq_hi = seq_hi;
+		sa->esn.oseq_hi = oseq_hi;
+		if ((p->flags & XFRM_STATE_ESN) && window == 0) {
+			xc_err_set(err, "'flag esn' needs 'replay-window N' (N > 0)");
+			return -EINVAL;
+		}
+	} else {
+		p->replay_window = (uint8_t)window;
+		sa->esn.seq_hi = seq_hi;
+		sa->esn.oseq_hi = oseq_hi;
+		if (seq || oseq) {
+			sa->has_replay = true;
+			sa->replay.seq = seq;
+			sa->replay.oseq = oseq;
+		}
+	}
+	return check_sa(&c, sa, replay_given);
+}
+
+/* Keywords that may follow an ID in get/del/allocspi: mark, if_id. */
+static int id_extra(struct cur *c, const char *kw, struct xc_sa *sa)
+{
+	if (!strcmp(kw, "mark")) {
+		c->i++;
+		sa->has_mark = true;
+		return mark(c, kw, &sa->mark.v, &sa->mark.m) < 0 ? -EINVAL : 1;
+	}
+	if (!strcmp(kw, "if_id")) {
+		c->i++;
+		sa->has_if_id = true;
+		return num32(c, kw, &sa->if_id) < 0 ? -EINVAL : 1;
+	}
+	return 0;
+}
+
+int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err)
+{
+	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	bool have_spi = false;
+	const char *kw;
+	int r;
+
+	sa_defaults(sa);
+	while ((kw = peek(&c))) {
+		if ((r = id_keyword(&c, kw, sa, &have_spi)) == 0)
+			r = id_extra(&c, kw, sa);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			xc_err_set(err, "unknown keyword '%s'", kw);
+			return -EINVAL;
+		}
+	}
+	return check_id(&c, sa, have_spi, true);
+}
+
+int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, uint32_t *max,
+			struct xc_err *err)
+{
+	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	bool have_spi = false, have_min = false, have_max = false;
+	const struct name_val *nv;
+	const char *kw, *tok;
+	int r;
+
+	sa_defaults(sa);
+	*min = 0x100;
+	*max = UINT32_MAX;
+	while ((kw = peek(&c))) {
+		if ((r = id_keyword(&c, kw, sa, &have_spi)) == 0)
+			r = id_extra(&c, kw, sa);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		c.i++;
+		if (!strcmp(kw, "min")) {
+			r = num32(&c, kw, min), have_min = true;
+		} else if (!strcmp(kw, "max")) {
+			r = num32(&c, kw, max), have_max = true;
+		} else if (!strcmp(kw, "reqid")) {
+			r = num32(&c, kw, &sa->info.reqid);
+		} else if (!strcmp(kw, "seq")) {
+			r = num32(&c, kw, &sa->info.seq);
+		} else if (!strcmp(kw, "mode")) {
+			if (!(tok = value(&c, kw, "MODE")))
+				return -EINVAL;
+			if (!(nv = nv_find(modes, N_ELEM(modes), tok))) {
+				xc_err_set(err, "unknown mode '%s' (transport, tunnel, beet, ro, in_trigger)", tok);
+				return -EINVAL;
+			}
+			sa->info.mode = (uint8_t)nv->val;
+		} else {
+			xc_err_set(err, "unknown keyword '%s'", kw);
+			return -EINVAL;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (have_spi) {
+		xc_err_set(err, "allocspi chooses the SPI: give 'min N max N', not 'spi'");
+		return -EINVAL;
+	}
+	if (have_min != have_max) {
+		xc_err_set(err, "'min' and 'max' go together");
+		return -EINVAL;
+	}
+	if (*min == 0 || *min > *max) {
+		xc_err_set(err, "SPI range min 0x%x max 0x%x is empty or starts at 0", *min, *max);
+		return -EINVAL;
+	}
+	if (sa->info.id.proto == IPPROTO_COMP && *max > 0xffff) {
+		if (have_max) {
+			xc_err_set(err, "a comp SA's CPI is below 0x10000: max 0x%x is too large", *max);
+			return -EINVAL;
+		}
+		*max = 0xffff;
+	}
+	return check_id(&c, sa, false, false);
+}
+
+int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_err *err)
+{
+	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	struct xc_sa *sa = &f->sa;
+	const struct name_val *nv;
+	bool have_spi = false;
+	const char *kw, *tok;
+	int r = 0;
+
+	memset(f, 0, sizeof(*f));
+	while ((kw = peek(&c))) {
+		if ((r = id_keyword(&c, kw, sa, &have_spi)) < 0)
+			return r;
+		if (r > 0) {
+			f->src |= !strcmp(kw, "src");
+			f->dst |= !strcmp(kw, "dst");
+			f->proto |= !strcmp(kw, "proto");
+			f->spi |= !strcmp(kw, "spi");
+			continue;
+		}
+		c.i++;
+		if (!strcmp(kw, "mode")) {
+			if (!(tok = value(&c, kw, "MODE")))
+				return -EINVAL;
+			if (!(nv = nv_find(modes, N_ELEM(modes), tok))) {
+				xc_err_set(err, "unknown mode '%s' (transport, tunnel, beet, ro, in_trigger)", tok);
+				return -EINVAL;
+			}
+			sa->info.mode = (uint8_t)nv->val;
+			f->mode = true;
+		} else if (!strcmp(kw, "reqid")) {
+			if ((r = num32(&c, kw, &sa->info.reqid)) < 0)
+				return r;
+			f->reqid = true;
+		} else {
+			xc_err_set(err, "unknown keyword '%s'", kw);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+bool xc_sa_filter_match(const struct xc_sa_filter *f, const struct xc_sa *sa)
+{
+	const struct xfrm_usersa_info *w = &f->sa.info, *p = &sa->info;
+	size_t alen = p->family == AF_INET ? 4 : 16;
+
+	if ((f->src || f->dst) && p->family != w->family)
+		return false;
+	return (!f->src || !memcmp(&p->saddr, &w->saddr, alen)) &&
+	       (!f->dst || !memcmp(&p->id.daddr, &w->id.daddr, alen)) &&
+	       (!f->proto || p->id.proto == w->id.proto) && (!f->spi || p->id.spi == w->id.spi) &&
+	       (!f->mode || p->mode == w->mode) && (!f->reqid || p->reqid == w->reqid);
+}

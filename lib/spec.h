@@ -1,0 +1,44 @@
+/* The `ip xfrm` grammar, parsed into structs; shared by the command line,
+ * batch files and SA files. Keywords match exactly. Every error names the
+ * bad token; none quotes key material. */
+#ifndef XFRMCTL_SPEC_H
+#define XFRMCTL_SPEC_H
+
+#include <stdio.h>
+
+#include "nl.h"
+#include "sa.h"
+
+struct xc_spec_opts {
+	FILE *key_in; /* where '-' keys come from; NULL if stdin is taken */
+};
+
+/* state add|update: ID ALGO-LIST [options…] (the whole SA). */
+int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opts *o,
+	       struct xc_err *err);
+
+/* state get|del: ID [mark MARK [mask MASK]] — dst, proto and spi required. */
+int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err);
+
+/* state allocspi: ID [mode M] [reqid N] [mark…] [min N max N]; spi not allowed. */
+int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, uint32_t *max,
+			struct xc_err *err);
+
+/* state list|flush filters. */
+struct xc_sa_filter {
+	bool src, dst, proto, spi, mode, reqid;
+	struct xc_sa sa; /* the values (no keys) */
+};
+int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_err *err);
+bool xc_sa_filter_match(const struct xc_sa_filter *f, const struct xc_sa *sa);
+
+/* Names of values, for output and for the parser alike. NULL if unknown. */
+const char *xc_proto_name(uint8_t proto);   /* "esp", "ah", "comp", … */
+const char *xc_mode_name(uint8_t mode);     /* "transport", … */
+const char *xc_encap_name(uint16_t type);   /* "espinudp", … */
+const char *xc_ipproto_name(uint8_t proto); /* selector upper protocol: "udp", … */
+/* SA flags, bit by bit: name of bit i of flags (XFRM_STATE_*) or NULL. */
+const char *xc_sa_flag_name(unsigned int bit);
+const char *xc_sa_xflag_name(unsigned int bit);
+
+#endif
