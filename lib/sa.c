@@ -191,14 +191,13 @@ static int parse_one(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, struct xc_err *err)
+/* Send msg; its one reply is an SA, returned allocated in *out. */
+static int request_one(struct xc_nl *nl, struct nl_msg *msg, struct xc_sa **out,
+		       struct xc_err *err)
 {
-	struct nl_msg *msg = build_id(XFRM_MSG_GETSA, id);
 	struct xc_sa *sa = NULL;
 	int r;
 
-	if (!msg)
-		return -ENOMEM;
 	r = xc_nl_request(nl, msg, parse_one, &sa, err);
 	if (r == 0 && !sa)
 		r = -EBADMSG;
@@ -209,6 +208,13 @@ int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, stru
 out:
 	xc_sa_free(sa);
 	return r;
+}
+
+int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, struct xc_err *err)
+{
+	struct nl_msg *msg = build_id(XFRM_MSG_GETSA, id);
+
+	return msg ? request_one(nl, msg, out, err) : -ENOMEM;
 }
 
 int xc_sa_del(struct xc_nl *nl, const struct xc_sa *id, struct xc_err *err)
@@ -225,8 +231,6 @@ int xc_sa_allocspi(struct xc_nl *nl, const struct xc_sa *id, uint32_t min, uint3
 {
 	struct xfrm_userspi_info req = { .info = id->info, .min = min, .max = max };
 	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_ALLOCSPI, 0);
-	struct xc_sa *sa = NULL;
-	int r;
 
 	if (!msg)
 		return -ENOMEM;
@@ -234,16 +238,7 @@ int xc_sa_allocspi(struct xc_nl *nl, const struct xc_sa *id, uint32_t min, uint3
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	r = xc_nl_request(nl, msg, parse_one, &sa, err);
-	if (r == 0 && !sa)
-		r = -EBADMSG;
-	if (r < 0)
-		goto out;
-	*out = sa;
-	sa = NULL;
-out:
-	xc_sa_free(sa);
-	return r;
+	return request_one(nl, msg, out, err);
 }
 
 int xc_sa_flush(struct xc_nl *nl, uint8_t proto, struct xc_err *err)

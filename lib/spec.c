@@ -12,6 +12,7 @@
 
 #include "algo.h"
 #include "keys.h"
+#include "spec_int.h"
 
 #ifndef TCP_ENCAP_ESPINTCP
 #define TCP_ENCAP_ESPINTCP 7
@@ -75,20 +76,13 @@ const char *xc_ipproto_name(uint8_t p) { return nv_name(ipprotos, N_ELEM(ipproto
 const char *xc_sa_flag_name(unsigned int bit) { return bit < N_ELEM(sa_flags) ? sa_flags[bit] : NULL; }
 const char *xc_sa_xflag_name(unsigned int bit) { return bit < N_ELEM(sa_xflags) ? sa_xflags[bit] : NULL; }
 
-/* A cursor over the tokens. */
-struct cur {
-	int argc, i;
-	char **argv;
-	struct xc_err *err;
-};
-
-static const char *peek(const struct cur *c)
+const char *spec_peek(const struct spec_cur *c)
 {
 	return c->i < c->argc ? c->argv[c->i] : NULL;
 }
 
 /* The value token after keyword kw, or NULL with "missing WHAT after 'kw'". */
-static const char *value(struct cur *c, const char *kw, const char *what)
+const char *spec_value(struct spec_cur *c, const char *kw, const char *what)
 {
 	if (c->i >= c->argc) {
 		xc_err_set(c->err, "missing %s after '%s'", what, kw);
@@ -97,13 +91,13 @@ static const char *value(struct cur *c, const char *kw, const char *what)
 	return c->argv[c->i++];
 }
 
-static int bad(struct cur *c, const char *what, const char *tok, const char *kw)
+int spec_bad(struct spec_cur *c, const char *what, const char *tok, const char *kw)
 {
 	xc_err_set(c->err, "bad %s '%s' after '%s'", what, tok, kw);
 	return -EINVAL;
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+int spec_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -118,44 +112,59 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int num(struct cur *c, const char *kw, uint64_t max, uint64_t *out)
+int spec_num(struct spec_cur *c, const char *kw, uint64_t max, uint64_t *out)
 {
-	const char *tok = value(c, kw, "NUMBER");
+	const char *tok = spec_value(c, kw, "NUMBER");
 
 	if (!tok)
 		return -EINVAL;
-	if (parse_u64(tok, max, out) < 0) {
+	if (spec_parse_u64(tok, max, out) < 0) {
 		xc_err_set(c->err, "bad number '%s' after '%s' (0 to %" PRIu64 ")", tok, kw, max);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int num32(struct cur *c, const char *kw, uint32_t *out)
+int spec_num32(struct spec_cur *c, const char *kw, uint32_t *out)
 {
 	uint64_t v;
-	int r = num(c, kw, UINT32_MAX, &v);
+	int r = spec_num(c, kw, UINT32_MAX, &v);
 
 	if (r == 0)
 		*out = (uint32_t)v;
 	return r;
 }
 
+int spec_mode(struct spec_cur *c, uint8_t *mode)
+{
+	const char *tok = spec_value(c, "mode", "MODE");
+	const struct name_val *nv;
+
+	if (!tok)
+		return -EINVAL;
+	if (!(nv = nv_find(modes, N_ELEM(modes), tok))) {
+		xc_err_set(c->err, "unknown mode '%s' (transport, tunnel, beet, ro, in_trigger)", tok);
+		return -EINVAL;
+	}
+	*mode = (uint8_t)nv->val;
+	return 0;
+}
+
 /* ADDR or ADDR/PLEN (when plen is not NULL). */
-static int addr(struct cur *c, const char *kw, xfrm_address_t *a, uint16_t *family, uint8_t *plen)
+int spec_addr(struct spec_cur *c, const char *kw, xfrm_address_t *a, uint16_t *family, uint8_t *plen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
-	const char *tok = value(c, kw, plen ? "ADDR[/PLEN]" : "ADDR");
+	const char *tok = spec_value(c, kw, plen ? "ADDR[/PLEN]" : "ADDR");
 	uint64_t p;
 
 	if (!tok)
 		return -EINVAL;
 	if (strlen(tok) >= sizeof(buf))
-		return bad(c, "address", tok, kw);
+		return spec_bad(c, "address", tok, kw);
 	strcpy(buf, tok);
 	slash = strchr(buf, '/');
 	if (slash && !plen)
-		return bad(c, "address", tok, kw);
+		return spec_bad(c, "address", tok, kw);
 	if (slash)
 		*slash = '\0';
 	memset(a, 0, sizeof(*a));
@@ -164,19 +173,19 @@ static int addr(struct cur *c, const char *kw, xfrm_address_t *a, uint16_t *fami
 	else if (inet_pton(AF_INET6, buf, &a->a6) == 1)
 		*family = AF_INET6;
 	else
-		return bad(c, "address", tok, kw);
+		return spec_bad(c, "address", tok, kw);
 	if (plen) {
 		unsigned int max = *family == AF_INET ? 32 : 128;
 
-		if (slash && parse_u64(slash + 1, max, &p) < 0)
-			return bad(c, "prefix length", tok, kw);
+		if (slash && spec_parse_u64(slash + 1, max, &p) < 0)
+			return spec_bad(c, "prefix length", tok, kw);
 		*plen = (uint8_t)(slash ? p : max);
 	}
 	return 0;
 }
 
 /* Both addresses of one thing must be of one family. */
-static int same_family(struct cur *c, uint16_t *have, uint16_t f, const char *what)
+int spec_same_family(struct spec_cur *c, uint16_t *have, uint16_t f, const char *what)
 {
 	if (*have && *have != f) {
 		xc_err_set(c->err, "%s mixes IPv4 and IPv6 addresses", what);
@@ -186,41 +195,41 @@ static int same_family(struct cur *c, uint16_t *have, uint16_t f, const char *wh
 	return 0;
 }
 
-static int mark(struct cur *c, const char *kw, uint32_t *v, uint32_t *m)
+int spec_mark(struct spec_cur *c, const char *kw, uint32_t *v, uint32_t *m)
 {
-	const char *tok = value(c, kw, "MARK");
+	const char *tok = spec_value(c, kw, "MARK");
 	char buf[32], *slash;
 	uint64_t x;
 
 	if (!tok)
 		return -EINVAL;
 	if (strlen(tok) >= sizeof(buf))
-		return bad(c, "mark", tok, kw);
+		return spec_bad(c, "mark", tok, kw);
 	strcpy(buf, tok);
 	*m = UINT32_MAX;
 	slash = strchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
-		if (parse_u64(slash + 1, UINT32_MAX, &x) < 0)
-			return bad(c, "mark mask", tok, kw);
+		if (spec_parse_u64(slash + 1, UINT32_MAX, &x) < 0)
+			return spec_bad(c, "mark mask", tok, kw);
 		*m = (uint32_t)x;
 	}
-	if (parse_u64(buf, UINT32_MAX, &x) < 0)
-		return bad(c, "mark", tok, kw);
+	if (spec_parse_u64(buf, UINT32_MAX, &x) < 0)
+		return spec_bad(c, "mark", tok, kw);
 	*v = (uint32_t)x;
-	if (!slash && peek(c) && !strcmp(peek(c), "mask")) {
+	if (!slash && spec_peek(c) && !strcmp(spec_peek(c), "mask")) {
 		c->i++;
-		if (num32(c, "mask", m) < 0)
+		if (spec_num32(c, "mask", m) < 0)
 			return -EINVAL;
 	}
 	return 0;
 }
 
-static int port(struct cur *c, const char *kw, uint16_t *out)
+int spec_port(struct spec_cur *c, const char *kw, uint16_t *out)
 {
 	uint64_t v;
 
-	if (num(c, kw, 65535, &v) < 0)
+	if (spec_num(c, kw, 65535, &v) < 0)
 		return -EINVAL;
 	*out = htons((uint16_t)v);
 	return 0;
@@ -231,26 +240,26 @@ static int port(struct cur *c, const char *kw, uint16_t *out)
  *           icmp|ipv6-icmp|mobility-header [ type N ] [ code N ] |
  *           gre [ key { DOTTED-QUAD | NUMBER } ] }
  * Stops at the first token that is not part of a selector. */
-static int selector(struct cur *c, struct xfrm_selector *sel, const char *what)
+int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *what)
 {
 	uint16_t fam = 0, f;
 	const char *tok, *kw;
 	uint64_t v;
 	int any = 0;
 
-	while ((kw = peek(c))) {
+	while ((kw = spec_peek(c))) {
 		if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
 			bool src = kw[0] == 's';
 
 			c->i++;
-			if (addr(c, kw, src ? &sel->saddr : &sel->daddr, &f,
+			if (spec_addr(c, kw, src ? &sel->saddr : &sel->daddr, &f,
 				 src ? &sel->prefixlen_s : &sel->prefixlen_d) < 0 ||
-			    same_family(c, &fam, f, what) < 0)
+			    spec_same_family(c, &fam, f, what) < 0)
 				return -EINVAL;
 			sel->family = fam;
 		} else if (!strcmp(kw, "dev")) {
 			c->i++;
-			if (!(tok = value(c, kw, "DEV")))
+			if (!(tok = spec_value(c, kw, "DEV")))
 				return -EINVAL;
 			sel->ifindex = (int)if_nametoindex(tok);
 			if (!sel->ifindex) {
@@ -261,15 +270,15 @@ static int selector(struct cur *c, struct xfrm_selector *sel, const char *what)
 			const struct name_val *p;
 
 			c->i++;
-			if (!(tok = value(c, kw, "PROTO")))
+			if (!(tok = spec_value(c, kw, "PROTO")))
 				return -EINVAL;
 			p = nv_find(ipprotos, N_ELEM(ipprotos), tok);
 			if (p)
 				sel->proto = (uint8_t)p->val;
-			else if (parse_u64(tok, 255, &v) == 0)
+			else if (spec_parse_u64(tok, 255, &v) == 0)
 				sel->proto = (uint8_t)v;
 			else
-				return bad(c, "protocol", tok, kw);
+				return spec_bad(c, "protocol", tok, kw);
 		} else if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
 			bool s = kw[0] == 's';
 
@@ -279,7 +288,7 @@ static int selector(struct cur *c, struct xfrm_selector *sel, const char *what)
 				xc_err_set(c->err, "'%s' needs 'proto tcp|udp|sctp|dccp' before it", kw);
 				return -EINVAL;
 			}
-			if (port(c, kw, s ? &sel->sport : &sel->dport) < 0)
+			if (spec_port(c, kw, s ? &sel->sport : &sel->dport) < 0)
 				return -EINVAL;
 			*(s ? &sel->sport_mask : &sel->dport_mask) = 0xffff;
 		} else if (!strcmp(kw, "type") || !strcmp(kw, "code")) {
@@ -291,7 +300,7 @@ static int selector(struct cur *c, struct xfrm_selector *sel, const char *what)
 				xc_err_set(c->err, "'%s' needs 'proto icmp|ipv6-icmp|mobility-header' before it", kw);
 				return -EINVAL;
 			}
-			if (num(c, kw, 255, &v) < 0)
+			if (spec_num(c, kw, 255, &v) < 0)
 				return -EINVAL;
 			/* the kernel keeps ICMP type in sport, code in dport */
 			*(t ? &sel->sport : &sel->dport) = htons((uint16_t)v);
@@ -300,12 +309,12 @@ static int selector(struct cur *c, struct xfrm_selector *sel, const char *what)
 			struct in_addr k;
 
 			c->i++;
-			if (!(tok = value(c, kw, "KEY")))
+			if (!(tok = spec_value(c, kw, "KEY")))
 				return -EINVAL;
 			if (inet_pton(AF_INET, tok, &k) == 1)
 				v = ntohl(k.s_addr);
-			else if (parse_u64(tok, UINT32_MAX, &v) < 0)
-				return bad(c, "GRE key", tok, kw);
+			else if (spec_parse_u64(tok, UINT32_MAX, &v) < 0)
+				return spec_bad(c, "GRE key", tok, kw);
 			sel->sport = htons((uint16_t)(v >> 16));
 			sel->dport = htons((uint16_t)v);
 			sel->sport_mask = sel->dport_mask = 0xffff;
@@ -323,7 +332,7 @@ static int selector(struct cur *c, struct xfrm_selector *sel, const char *what)
 
 /* LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS |
  *          { byte-soft | byte-hard } SIZE | { packet-soft | packet-hard } COUNT */
-static int limit(struct cur *c, struct xfrm_lifetime_cfg *lft)
+int spec_limit(struct spec_cur *c, struct xfrm_lifetime_cfg *lft)
 {
 	static const struct {
 		const char *name;
@@ -338,7 +347,7 @@ static int limit(struct cur *c, struct xfrm_lifetime_cfg *lft)
 		{ "packet-soft", offsetof(struct xfrm_lifetime_cfg, soft_packet_limit) },
 		{ "packet-hard", offsetof(struct xfrm_lifetime_cfg, hard_packet_limit) },
 	};
-	const char *kw = value(c, "limit", "LIMIT");
+	const char *kw = spec_value(c, "limit", "LIMIT");
 	uint64_t v;
 
 	if (!kw)
@@ -346,7 +355,7 @@ static int limit(struct cur *c, struct xfrm_lifetime_cfg *lft)
 	for (size_t i = 0; i < N_ELEM(lims); i++) {
 		if (strcmp(kw, lims[i].name))
 			continue;
-		if (num(c, kw, UINT64_MAX, &v) < 0)
+		if (spec_num(c, kw, UINT64_MAX, &v) < 0)
 			return -EINVAL;
 		memcpy((char *)lft + lims[i].off, &v, sizeof(v));
 		return 0;
@@ -355,7 +364,7 @@ static int limit(struct cur *c, struct xfrm_lifetime_cfg *lft)
 	return -EINVAL;
 }
 
-static int algorithm(struct cur *c, const char *kw, enum xc_alg_kind kind, bool has_icv,
+static int algorithm(struct spec_cur *c, const char *kw, enum xc_alg_kind kind, bool has_icv,
 		     struct xc_sa_alg *alg, const struct xc_spec_opts *o)
 {
 	const struct xc_alg_info *info;
@@ -369,7 +378,7 @@ static int algorithm(struct cur *c, const char *kw, enum xc_alg_kind kind, bool 
 		xc_err_set(c->err, "'%s' given twice", kw);
 		return -EINVAL;
 	}
-	if (!(name = value(c, kw, "ALGO-NAME")))
+	if (!(name = spec_value(c, kw, "ALGO-NAME")))
 		return -EINVAL;
 	info = xc_alg_find(kind, name);
 	if (!info) {
@@ -385,7 +394,7 @@ static int algorithm(struct cur *c, const char *kw, enum xc_alg_kind kind, bool 
 	if (kind == XC_ALG_COMP)
 		return 0;
 	snprintf(what, sizeof(what), "key for '%s'", info->name);
-	if (!(keytok = value(c, kw, "KEY")))
+	if (!(keytok = spec_value(c, kw, "KEY")))
 		return -EINVAL;
 	r = xc_key_read(keytok, alg->key, sizeof(alg->key), &len, o ? o->key_in : NULL, what, c->err);
 	if (r < 0)
@@ -397,20 +406,20 @@ static int algorithm(struct cur *c, const char *kw, enum xc_alg_kind kind, bool 
 		alg->icv_bits = info->trunc_bits;
 		return 0;
 	}
-	if (num(c, kw, UINT32_MAX, &bits) < 0)
+	if (spec_num(c, kw, UINT32_MAX, &bits) < 0)
 		return -EINVAL;
 	alg->icv_bits = (unsigned int)bits;
 	return xc_alg_check_icv(info, alg->icv_bits, c->err);
 }
 
 /* FLAG-LIST: one or more names from table, after kw. */
-static int flag_list(struct cur *c, const char *kw, const char *const *names, size_t n,
+static int flag_list(struct spec_cur *c, const char *kw, const char *const *names, size_t n,
 		     uint32_t *flags)
 {
 	const char *tok;
 	int count = 0;
 
-	while ((tok = peek(c))) {
+	while ((tok = spec_peek(c))) {
 		size_t i;
 
 		for (i = 0; i < n && strcmp(names[i], tok); i++)
@@ -422,7 +431,7 @@ static int flag_list(struct cur *c, const char *kw, const char *const *names, si
 		count++;
 	}
 	if (!count) {
-		tok = peek(c);
+		tok = spec_peek(c);
 		if (tok)
 			xc_err_set(c->err, "unknown flag '%s' after '%s'", tok, kw);
 		else
@@ -434,7 +443,7 @@ static int flag_list(struct cur *c, const char *kw, const char *const *names, si
 
 /* ID keywords: src, dst, proto, spi. Returns 1 if kw was one (consumed),
  * 0 if not, negative on error. */
-static int id_keyword(struct cur *c, const char *kw, struct xc_sa *sa, bool *have_spi)
+static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, bool *have_spi)
 {
 	struct xfrm_usersa_info *p = &sa->info;
 	const struct name_val *nv;
@@ -444,14 +453,14 @@ static int id_keyword(struct cur *c, const char *kw, struct xc_sa *sa, bool *hav
 
 	if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
 		c->i++;
-		if (addr(c, kw, kw[0] == 's' ? &p->saddr : &p->id.daddr, &f, NULL) < 0 ||
-		    same_family(c, &p->family, f, "ID (src, dst)") < 0)
+		if (spec_addr(c, kw, kw[0] == 's' ? &p->saddr : &p->id.daddr, &f, NULL) < 0 ||
+		    spec_same_family(c, &p->family, f, "ID (src, dst)") < 0)
 			return -EINVAL;
 		return 1;
 	}
 	if (!strcmp(kw, "proto")) {
 		c->i++;
-		if (!(tok = value(c, kw, "XFRM-PROTO")))
+		if (!(tok = spec_value(c, kw, "XFRM-PROTO")))
 			return -EINVAL;
 		nv = nv_find(protos, N_ELEM(protos), tok);
 		if (!nv || nv->val == IPSEC_PROTO_ANY) {
@@ -463,10 +472,10 @@ static int id_keyword(struct cur *c, const char *kw, struct xc_sa *sa, bool *hav
 	}
 	if (!strcmp(kw, "spi")) {
 		c->i++;
-		if (!(tok = value(c, kw, "SPI")))
+		if (!(tok = spec_value(c, kw, "SPI")))
 			return -EINVAL;
-		if (parse_u64(tok, UINT32_MAX, &v) < 0)
-			return bad(c, "SPI", tok, kw);
+		if (spec_parse_u64(tok, UINT32_MAX, &v) < 0)
+			return spec_bad(c, "SPI", tok, kw);
 		p->id.spi = htonl((uint32_t)v);
 		*have_spi = true;
 		return 1;
@@ -475,7 +484,7 @@ static int id_keyword(struct cur *c, const char *kw, struct xc_sa *sa, bool *hav
 }
 
 /* What every complete ID needs. */
-static int check_id(struct cur *c, struct xc_sa *sa, bool have_spi, bool need_spi)
+static int check_id(struct spec_cur *c, struct xc_sa *sa, bool have_spi, bool need_spi)
 {
 	struct xfrm_usersa_info *p = &sa->info;
 
@@ -516,7 +525,7 @@ static void sa_defaults(struct xc_sa *sa)
 
 /* The combinations the kernel refuses with a bare EINVAL
  * (verify_newsa_info, verify_replay), said in words. */
-static int check_sa(struct cur *c, struct xc_sa *sa, bool replay_given)
+static int check_sa(struct spec_cur *c, struct xc_sa *sa, bool replay_given)
 {
 	struct xfrm_usersa_info *p = &sa->info;
 	bool alg_auth = sa->auth.set, alg_enc = sa->enc.set, alg_aead = sa->aead.set;
@@ -581,7 +590,7 @@ static int check_sa(struct cur *c, struct xc_sa *sa, bool replay_given)
 int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opts *o,
 	       struct xc_err *err)
 {
-	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
 	struct xfrm_usersa_info *p = &sa->info;
 	uint32_t window = 0, seq = 0, oseq = 0, seq_hi = 0, oseq_hi = 0;
 	bool have_spi = false, replay_given = false;
@@ -591,7 +600,7 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 	int r;
 
 	sa_defaults(sa);
-	while ((kw = peek(&c))) {
+	while ((kw = spec_peek(&c))) {
 		r = id_keyword(&c, kw, sa, &have_spi);
 		if (r < 0)
 			return r;
@@ -609,32 +618,26 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 		} else if (!strcmp(kw, "comp")) {
 			r = algorithm(&c, kw, XC_ALG_COMP, false, &sa->comp, o);
 		} else if (!strcmp(kw, "mode")) {
-			if (!(tok = value(&c, kw, "MODE")))
-				return -EINVAL;
-			if (!(nv = nv_find(modes, N_ELEM(modes), tok))) {
-				xc_err_set(err, "unknown mode '%s' (transport, tunnel, beet, ro, in_trigger)", tok);
-				return -EINVAL;
-			}
-			p->mode = (uint8_t)nv->val;
+			r = spec_mode(&c, &p->mode);
 		} else if (!strcmp(kw, "reqid")) {
-			r = num32(&c, kw, &p->reqid);
+			r = spec_num32(&c, kw, &p->reqid);
 		} else if (!strcmp(kw, "seq")) {
-			r = num32(&c, kw, &p->seq);
+			r = spec_num32(&c, kw, &p->seq);
 		} else if (!strcmp(kw, "replay-window")) {
-			r = num32(&c, kw, &window);
+			r = spec_num32(&c, kw, &window);
 			if (r == 0 && window > XFRMA_REPLAY_ESN_MAX) {
 				xc_err_set(err, "replay window %u is over the kernel's %d", window,
 					   XFRMA_REPLAY_ESN_MAX);
 				return -EINVAL;
 			}
 		} else if (!strcmp(kw, "replay-seq")) {
-			r = num32(&c, kw, &seq), replay_given = true;
+			r = spec_num32(&c, kw, &seq), replay_given = true;
 		} else if (!strcmp(kw, "replay-oseq")) {
-			r = num32(&c, kw, &oseq), replay_given = true;
+			r = spec_num32(&c, kw, &oseq), replay_given = true;
 		} else if (!strcmp(kw, "replay-seq-hi")) {
-			r = num32(&c, kw, &seq_hi), replay_given = true;
+			r = spec_num32(&c, kw, &seq_hi), replay_given = true;
 		} else if (!strcmp(kw, "replay-oseq-hi")) {
-			r = num32(&c, kw, &oseq_hi), replay_given = true;
+			r = spec_num32(&c, kw, &oseq_hi), replay_given = true;
 		} else if (!strcmp(kw, "flag")) {
 			uint32_t fl = p->flags;
 
@@ -644,41 +647,41 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 			r = flag_list(&c, kw, sa_xflags, N_ELEM(sa_xflags), &sa->extra_flags);
 			sa->has_extra_flags = true;
 		} else if (!strcmp(kw, "sel")) {
-			r = selector(&c, &p->sel, "sel");
+			r = spec_selector(&c, &p->sel, "sel");
 		} else if (!strcmp(kw, "limit")) {
-			r = limit(&c, &p->lft);
+			r = spec_limit(&c, &p->lft);
 		} else if (!strcmp(kw, "encap")) {
-			if (!(tok = value(&c, kw, "ENCAP-TYPE")))
+			if (!(tok = spec_value(&c, kw, "ENCAP-TYPE")))
 				return -EINVAL;
 			if (!(nv = nv_find(encaps, N_ELEM(encaps), tok))) {
 				xc_err_set(err, "unknown encap type '%s' (espinudp, espinudp-nonike, espintcp)", tok);
 				return -EINVAL;
 			}
 			sa->encap.encap_type = (uint16_t)nv->val;
-			if (port(&c, "encap SPORT", &sa->encap.encap_sport) < 0 ||
-			    port(&c, "encap DPORT", &sa->encap.encap_dport) < 0 ||
-			    addr(&c, "encap OADDR", &sa->encap.encap_oa, &f, NULL) < 0)
+			if (spec_port(&c, "encap SPORT", &sa->encap.encap_sport) < 0 ||
+			    spec_port(&c, "encap DPORT", &sa->encap.encap_dport) < 0 ||
+			    spec_addr(&c, "encap OADDR", &sa->encap.encap_oa, &f, NULL) < 0)
 				return -EINVAL;
 			sa->has_encap = true;
 		} else if (!strcmp(kw, "coa")) {
 			uint8_t plen;
 
-			r = addr(&c, kw, &sa->coaddr, &f, &plen);
+			r = spec_addr(&c, kw, &sa->coaddr, &f, &plen);
 			sa->has_coaddr = true;
 		} else if (!strcmp(kw, "mark")) {
-			r = mark(&c, kw, &sa->mark.v, &sa->mark.m);
+			r = spec_mark(&c, kw, &sa->mark.v, &sa->mark.m);
 			sa->has_mark = true;
 		} else if (!strcmp(kw, "output-mark")) {
-			r = mark(&c, kw, &sa->output_mark, &sa->output_mark_mask);
+			r = spec_mark(&c, kw, &sa->output_mark, &sa->output_mark_mask);
 			sa->has_output_mark = true;
 		} else if (!strcmp(kw, "if_id")) {
-			r = num32(&c, kw, &sa->if_id);
+			r = spec_num32(&c, kw, &sa->if_id);
 			sa->has_if_id = true;
 		} else if (!strcmp(kw, "tfcpad")) {
-			r = num32(&c, kw, &sa->tfcpad);
+			r = spec_num32(&c, kw, &sa->tfcpad);
 			sa->has_tfcpad = true;
 		} else if (!strcmp(kw, "ctx")) {
-			if (!(tok = value(&c, kw, "CTX")))
+			if (!(tok = spec_value(&c, kw, "CTX")))
 				return -EINVAL;
 			if (strlen(tok) >= sizeof(sa->ctx.str)) {
 				xc_err_set(err, "security context after 'ctx' is longer than %zu bytes",
@@ -690,7 +693,7 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 			sa->ctx.alg = XFRM_SC_ALG_SELINUX;
 			sa->has_ctx = true;
 		} else if (!strcmp(kw, "dir")) {
-			if (!(tok = value(&c, kw, "DIR")))
+			if (!(tok = spec_value(&c, kw, "DIR")))
 				return -EINVAL;
 			if (strcmp(tok, "in") && strcmp(tok, "out")) {
 				xc_err_set(err, "bad direction '%s' after 'dir' (in, out)", tok);
@@ -700,20 +703,20 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 			sa->has_dir = true;
 		} else if (!strcmp(kw, "offload")) {
 			/* offload [ crypto | packet ] dev DEV dir { in | out } */
-			tok = peek(&c);
+			tok = spec_peek(&c);
 			if (tok && (!strcmp(tok, "crypto") || !strcmp(tok, "packet"))) {
 				if (tok[0] == 'p')
 					sa->offload.flags |= XFRM_OFFLOAD_PACKET;
 				c.i++;
 			}
-			tok = value(&c, kw, "'dev DEV'");
+			tok = spec_value(&c, kw, "'dev DEV'");
 			if (!tok)
 				return -EINVAL;
 			if (strcmp(tok, "dev")) {
 				xc_err_set(err, "expected 'dev' after 'offload', got '%s'", tok);
 				return -EINVAL;
 			}
-			if (!(tok = value(&c, "dev", "DEV")))
+			if (!(tok = spec_value(&c, "dev", "DEV")))
 				return -EINVAL;
 			if (strlen(tok) >= sizeof(sa->offload_dev) ||
 			    !(sa->offload.ifindex = (int)if_nametoindex(tok))) {
@@ -721,7 +724,7 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 				return -ENODEV;
 			}
 			strcpy(sa->offload_dev, tok);
-			tok = value(&c, kw, "'dir in|out'");
+			tok = spec_value(&c, kw, "'dir in|out'");
 			if (!tok)
 				return -EINVAL;
 			if (strcmp(tok, "dir")) {
@@ -729,7 +732,7 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 					   sa->offload_dev, tok);
 				return -EINVAL;
 			}
-			if (!(tok = value(&c, "dir", "DIR")))
+			if (!(tok = spec_value(&c, "dir", "DIR")))
 				return -EINVAL;
 			if (!strcmp(tok, "in"))
 				sa->offload.flags |= XFRM_OFFLOAD_INBOUND;
@@ -775,30 +778,30 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 }
 
 /* Keywords that may follow an ID in get/del/allocspi: mark, if_id. */
-static int id_extra(struct cur *c, const char *kw, struct xc_sa *sa)
+static int id_extra(struct spec_cur *c, const char *kw, struct xc_sa *sa)
 {
 	if (!strcmp(kw, "mark")) {
 		c->i++;
 		sa->has_mark = true;
-		return mark(c, kw, &sa->mark.v, &sa->mark.m) < 0 ? -EINVAL : 1;
+		return spec_mark(c, kw, &sa->mark.v, &sa->mark.m) < 0 ? -EINVAL : 1;
 	}
 	if (!strcmp(kw, "if_id")) {
 		c->i++;
 		sa->has_if_id = true;
-		return num32(c, kw, &sa->if_id) < 0 ? -EINVAL : 1;
+		return spec_num32(c, kw, &sa->if_id) < 0 ? -EINVAL : 1;
 	}
 	return 0;
 }
 
 int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err)
 {
-	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
 	bool have_spi = false;
 	const char *kw;
 	int r;
 
 	sa_defaults(sa);
-	while ((kw = peek(&c))) {
+	while ((kw = spec_peek(&c))) {
 		if ((r = id_keyword(&c, kw, sa, &have_spi)) == 0)
 			r = id_extra(&c, kw, sa);
 		if (r < 0)
@@ -814,16 +817,15 @@ int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err)
 int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, uint32_t *max,
 			struct xc_err *err)
 {
-	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
 	bool have_spi = false, have_min = false, have_max = false;
-	const struct name_val *nv;
-	const char *kw, *tok;
+	const char *kw;
 	int r;
 
 	sa_defaults(sa);
 	*min = 0x100;
 	*max = UINT32_MAX;
-	while ((kw = peek(&c))) {
+	while ((kw = spec_peek(&c))) {
 		if ((r = id_keyword(&c, kw, sa, &have_spi)) == 0)
 			r = id_extra(&c, kw, sa);
 		if (r < 0)
@@ -832,21 +834,15 @@ int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, 
 			continue;
 		c.i++;
 		if (!strcmp(kw, "min")) {
-			r = num32(&c, kw, min), have_min = true;
+			r = spec_num32(&c, kw, min), have_min = true;
 		} else if (!strcmp(kw, "max")) {
-			r = num32(&c, kw, max), have_max = true;
+			r = spec_num32(&c, kw, max), have_max = true;
 		} else if (!strcmp(kw, "reqid")) {
-			r = num32(&c, kw, &sa->info.reqid);
+			r = spec_num32(&c, kw, &sa->info.reqid);
 		} else if (!strcmp(kw, "seq")) {
-			r = num32(&c, kw, &sa->info.seq);
+			r = spec_num32(&c, kw, &sa->info.seq);
 		} else if (!strcmp(kw, "mode")) {
-			if (!(tok = value(&c, kw, "MODE")))
-				return -EINVAL;
-			if (!(nv = nv_find(modes, N_ELEM(modes), tok))) {
-				xc_err_set(err, "unknown mode '%s' (transport, tunnel, beet, ro, in_trigger)", tok);
-				return -EINVAL;
-			}
-			sa->info.mode = (uint8_t)nv->val;
+			r = spec_mode(&c, &sa->info.mode);
 		} else {
 			xc_err_set(err, "unknown keyword '%s'", kw);
 			return -EINVAL;
@@ -878,15 +874,14 @@ int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, 
 
 int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_err *err)
 {
-	struct cur c = { .argc = argc, .argv = argv, .err = err };
+	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
 	struct xc_sa *sa = &f->sa;
-	const struct name_val *nv;
 	bool have_spi = false;
-	const char *kw, *tok;
+	const char *kw;
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
-	while ((kw = peek(&c))) {
+	while ((kw = spec_peek(&c))) {
 		if ((r = id_keyword(&c, kw, sa, &have_spi)) < 0)
 			return r;
 		if (r > 0) {
@@ -898,16 +893,11 @@ int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_e
 		}
 		c.i++;
 		if (!strcmp(kw, "mode")) {
-			if (!(tok = value(&c, kw, "MODE")))
-				return -EINVAL;
-			if (!(nv = nv_find(modes, N_ELEM(modes), tok))) {
-				xc_err_set(err, "unknown mode '%s' (transport, tunnel, beet, ro, in_trigger)", tok);
-				return -EINVAL;
-			}
-			sa->info.mode = (uint8_t)nv->val;
+			if ((r = spec_mode(&c, &sa->info.mode)) < 0)
+				return r;
 			f->mode = true;
 		} else if (!strcmp(kw, "reqid")) {
-			if ((r = num32(&c, kw, &sa->info.reqid)) < 0)
+			if ((r = spec_num32(&c, kw, &sa->info.reqid)) < 0)
 				return r;
 			f->reqid = true;
 		} else {
