@@ -3,6 +3,7 @@
 #define XFRMCTL_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -23,8 +24,15 @@ struct global_opts {
 
 extern struct global_opts G;
 
-/* "xfrmctl: " + message + newline on stderr. */
+/* "xfrmctl: " + message + newline on stderr; in a batch, "xfrmctl: line N: …". */
+extern size_t cli_err_line;
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run one command line (argv[0] is the command's name), as from argv or a
+ * batch line. Returns an exit code. */
+int cli_run(int argc, char **argv);
+/* -b: the commands of a file or stdin. */
+int batch_main(const char *path, bool force);
 
 /* Each command: argv[0] is its own name. Returns an exit code. */
 int version_main(int argc, char **argv);

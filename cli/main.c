@@ -9,6 +9,9 @@
 #include "netns.h"
 
 struct global_opts G;
+size_t cli_err_line;
+static const char *batch_file;
+static bool batch_force;
 
 static int help_main(int argc, char **argv);
 
@@ -27,6 +30,8 @@ void err_msg(const char *fmt, ...)
 	va_list ap;
 
 	fputs("xfrmctl: ", stderr);
+	if (cli_err_line)
+		fprintf(stderr, "line %zu: ", cli_err_line);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -37,6 +42,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: xfrmctl [OPTIONS] COMMAND [ARGS...]\n"
 	      "Manage and inspect Linux IPsec (XFRM) over NETLINK_XFRM.\n\n"
+	      "       xfrmctl [OPTIONS] { -b | --batch } { FILE | - } [ --force ]\n"
 	      "OPTIONS := { -j | --json | -k | --keys | -s | --stats | -o | --oneline |\n"
 	      "             -n NETNS | --netns NETNS | --dry-run | -V | --version | -h | --help }\n\n"
 	      "Commands:\n", f);
@@ -55,10 +61,21 @@ static int help_main(int argc, char **argv)
 
 int version_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1) {
+		err_msg("version: unexpected '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
 	printf("xfrmctl %s\n", XFRMCTL_VERSION);
 	return EXIT_OK;
+}
+
+int cli_run(int argc, char **argv)
+{
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(argv[0], commands[c].name))
+			return commands[c].main(argc, argv);
+	err_msg("unknown command '%s' (see 'xfrmctl help')", argv[0]);
+	return EXIT_USAGE;
 }
 
 /* Global options, matched exactly (no prefixes, no bundling). */
@@ -73,6 +90,8 @@ static const struct gopt {
 	{ "-o", "--oneline", &G.oneline, NULL },
 	{ NULL, "--dry-run", &G.dry_run, NULL },
 	{ "-n", "--netns", NULL, &G.netns },
+	{ "-b", "--batch", NULL, &batch_file },
+	{ NULL, "--force", &batch_force, NULL },
 };
 
 static const struct gopt *find_gopt(const char *arg)
@@ -108,7 +127,11 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (i >= argc) {
+	if (batch_file && i < argc) {
+		err_msg("-b takes its commands from '%s', not the command line ('%s')", batch_file, argv[i]);
+		return EXIT_USAGE;
+	}
+	if (!batch_file && i >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -120,13 +143,7 @@ int main(int argc, char **argv)
 		}
 	}
 	cli_key_in = stdin;
-	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
-		if (!strcmp(argv[i], commands[c].name)) {
-			err = commands[c].main(argc - i, argv + i);
-			cli_nl_close();
-			return err;
-		}
-	}
-	err_msg("unknown command '%s' (see 'xfrmctl help')", argv[i]);
-	return EXIT_USAGE;
+	err = batch_file ? batch_main(batch_file, batch_force) : cli_run(argc - i, argv + i);
+	cli_nl_close();
+	return err;
 }

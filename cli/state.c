@@ -396,7 +396,9 @@ static int do_add(int argc, char **argv, bool update)
 	r = xc_spec_sa(argc - 1, argv + 1, sa, &o, &xe);
 	if (r < 0) {
 		err_msg("%s: %s", ctx, xe.msg);
-		ret = r == -ENODEV ? EXIT_RUNTIME : EXIT_USAGE;
+		/* -EINVAL: the words are wrong; else the system said no (a key
+		 * file that cannot be read, a device that is not there) */
+		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}
 	if (G.dry_run) {
