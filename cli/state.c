@@ -201,7 +201,6 @@ static void print_stats(const struct xc_sa *sa)
 	print_uint(PRINT_ANY, "replay", " replay %" PRIu64, sa->info.stats.replay);
 	print_uint(PRINT_ANY, "failed", " failed %" PRIu64, sa->info.stats.integrity_failed);
 	print_close_object();
-	sep();
 }
 
 static void print_sa(const struct xc_sa *sa)
@@ -337,8 +336,10 @@ static void print_sa(const struct xc_sa *sa)
 	if (G.stats) {
 		sep();
 		print_stats(sa);
-		if (sa->has_lastused)
+		if (sa->has_lastused) {
+			sep();
 			print_time("lastused", "lastused %s", sa->lastused);
+		}
 	}
 	print_close_object();
 	print_nl();

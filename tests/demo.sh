@@ -1,7 +1,7 @@
 #!/bin/bash
 # make demo: runs inside the test guest (Debian's kernel): two namespaces,
-# an ESP-in-UDP SA between them, traffic, and the kernel's receive path seen
-# by a kprobe.
+# an ESP-in-UDP SA between them managed with xfrmctl, traffic, and the
+# kernel's receive path seen by a kprobe.
 set -euo pipefail
 T_CASE_ID=demo
 t_defer() { :; }
@@ -17,8 +17,16 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 echo "kernel $(uname -r) in a throw-away guest; $("$X" --version)"
 ns_pair
 natt_transport 0x1000
-say "ip -n B xfrm state"
-ip -n "$B" xfrm state
+keyfile=$(mktemp)
+echo "$KEY_GCM128" >"$keyfile"
+say "xfrmctl -n B state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x2000 reqid 2 aead 'rfc4106(gcm(aes))' @$keyfile 128 (key from a file)"
+"$X" -n "$B" state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x2000 reqid 2 aead 'rfc4106(gcm(aes))' "@$keyfile" 128
+say "xfrmctl -n B state list    (keys hidden unless -k)"
+"$X" -n "$B" state list
+say "xfrmctl -n B -j state get src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1000"
+"$X" -n "$B" -j state get src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1000
+say "xfrmctl -n B state add … aead 'gcm(aes)' …   (a mistake)"
+"$X" -n "$B" state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x2001 aead 'gcm(aes)' "@$keyfile" 128 || echo "(exit status $?)"
 d=$(mktemp -d)
 bpftrace -e 'BEGIN { printf("ready\n"); }
 	kprobe:udp_rcv, kprobe:xfrm4_udp_encap_rcv, kprobe:xfrm_input, kprobe:esp_input { @[probe] = count(); }' \
@@ -31,3 +39,5 @@ echo "B received: $(tr '\n' ' ' <"$d/recv")"
 kill -INT $bpid; wait $bpid || true
 say "kprobe hits on B's receive path"
 grep '^@' "$d/bt"
+say "xfrmctl -n B -s state get src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1000   (the SA counted them)"
+"$X" -n "$B" -s state get src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1000
