@@ -57,6 +57,18 @@ extern FILE *cli_key_in;
  * "key" only with -k. */
 void cli_print_key(const unsigned char *key, unsigned int len);
 
+struct xc_sa;
+struct xfrm_selector;
+/* An SA as `state list` shows it. key: its JSON member name inside an
+ * enclosing object (no newline then), or NULL for an entry of its own. */
+void cli_print_sa(const char *key, const struct xc_sa *sa);
+/* A selector: text "sel src … dst …", JSON member "sel". */
+void cli_print_sel(const struct xfrm_selector *sel);
+/* Between the parts of one entry: a new indented line, or " \\ " with -o. */
+void cli_sep(void);
+
+int monitor_main(int argc, char **argv);
+
 /* One item of a sub-command table, as in main.c's. */
 struct subcmd {
 	const char *name;

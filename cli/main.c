@@ -21,6 +21,7 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "state", state_main, "manage SAs (security associations)" },
+	{ "monitor", monitor_main, "print XFRM events as they happen" },
 	{ "version", version_main, "show the version" },
 	{ "help", help_main, "show this help" },
 };

@@ -56,12 +56,12 @@ static void usage(FILE *f)
 /* ---- output ---- */
 
 /* Between the parts of one SA: a new indented line, or " \" with -o. */
-static void sep(void)
+void cli_sep(void)
 {
 	print_text(G.oneline ? " \\ " : "\n\t");
 }
 
-static void print_sel(const struct xfrm_selector *s)
+void cli_print_sel(const struct xfrm_selector *s)
 {
 	uint16_t fam = s->family ? s->family : AF_INET;
 	char b[INET6_ADDRSTRLEN + 8];
@@ -117,7 +117,7 @@ static void print_alg(const char *kind, const struct xc_sa_alg *a, const char *i
 			print_uint(PRINT_ANY, icv_key, " %" PRIu64, a->icv_bits);
 	}
 	print_close_object();
-	sep();
+	cli_sep();
 }
 
 static void print_flags(const char *key, const char *kw, uint32_t flags,
@@ -166,36 +166,36 @@ static void print_stats(const struct xc_sa *sa)
 
 	print_open_object("lifetime");
 	print_text("lifetime config:");
-	sep();
+	cli_sep();
 	print_text("  limit: soft");
 	print_limit("byte-soft", " %" PRIu64, l->soft_byte_limit);
 	print_text("(bytes), hard");
 	print_limit("byte-hard", " %" PRIu64, l->hard_byte_limit);
 	print_text("(bytes)");
-	sep();
+	cli_sep();
 	print_text("  limit: soft");
 	print_limit("packet-soft", " %" PRIu64, l->soft_packet_limit);
 	print_text("(packets), hard");
 	print_limit("packet-hard", " %" PRIu64, l->hard_packet_limit);
 	print_text("(packets)");
-	sep();
+	cli_sep();
 	print_uint(PRINT_ANY, "time-soft", "  expire add: soft %" PRIu64, l->soft_add_expires_seconds);
 	print_uint(PRINT_ANY, "time-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_add_expires_seconds);
-	sep();
+	cli_sep();
 	print_uint(PRINT_ANY, "time-use-soft", "  expire use: soft %" PRIu64, l->soft_use_expires_seconds);
 	print_uint(PRINT_ANY, "time-use-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_use_expires_seconds);
 	print_close_object();
-	sep();
+	cli_sep();
 	print_open_object("current");
 	print_text("lifetime current:");
-	sep();
+	cli_sep();
 	print_uint(PRINT_ANY, "bytes", "  %" PRIu64 "(bytes)", c->bytes);
 	print_uint(PRINT_ANY, "packets", ", %" PRIu64 "(packets)", c->packets);
-	sep();
+	cli_sep();
 	print_time("add-time", "  add %s", c->add_time);
 	print_time("use-time", " use %s", c->use_time);
 	print_close_object();
-	sep();
+	cli_sep();
 	print_open_object("stats");
 	print_uint(PRINT_ANY, "replay-window", "stats: replay-window %" PRIu64, sa->info.stats.replay_window);
 	print_uint(PRINT_ANY, "replay", " replay %" PRIu64, sa->info.stats.replay);
@@ -203,16 +203,16 @@ static void print_stats(const struct xc_sa *sa)
 	print_close_object();
 }
 
-static void print_sa(const struct xc_sa *sa)
+void cli_print_sa(const char *key, const struct xc_sa *sa)
 {
 	const struct xfrm_usersa_info *p = &sa->info;
 	const char *name;
 
-	print_open_object(NULL);
+	print_open_object(key);
 	print_string(PRINT_ANY, "src", "src %s", cli_addr(p->family, &p->saddr));
 	print_string(PRINT_ANY, "dst", " dst %s", cli_addr(p->family, &p->id.daddr));
 	print_string(PRINT_JSON, "family", NULL, p->family == AF_INET6 ? "inet6" : "inet");
-	sep();
+	cli_sep();
 	name = xc_proto_name(p->id.proto);
 	if (name)
 		print_string(PRINT_ANY, "proto", "proto %s", name);
@@ -225,7 +225,7 @@ static void print_sa(const struct xc_sa *sa)
 		print_string(PRINT_ANY, "mode", " mode %s", name);
 	else
 		print_uint(PRINT_ANY, "mode", " mode %" PRIu64, p->mode);
-	sep();
+	cli_sep();
 	print_uint(PRINT_ANY, "replay-window", "replay-window %" PRIu64,
 		   sa->has_replay_esn ? sa->esn.replay_window : p->replay_window);
 	if (p->seq)
@@ -234,7 +234,7 @@ static void print_sa(const struct xc_sa *sa)
 		print_flags("flags", " flag", p->flags, xc_sa_flag_name);
 	if (sa->has_extra_flags && sa->extra_flags)
 		print_flags("extra-flags", " extra-flag", sa->extra_flags, xc_sa_xflag_name);
-	sep();
+	cli_sep();
 	if (sa->aead.set)
 		print_alg("aead", &sa->aead, "icv-bits");
 	if (sa->auth.set)
@@ -257,11 +257,11 @@ static void print_sa(const struct xc_sa *sa)
 		print_uint(PRINT_ANY, "dport", " dport %" PRIu64, ntohs(e->encap_dport));
 		print_string(PRINT_ANY, "oaddr", " addr %s", cli_addr(p->family, &e->encap_oa));
 		print_close_object();
-		sep();
+		cli_sep();
 	}
 	if (sa->has_coaddr) {
 		print_string(PRINT_ANY, "coa", "coa %s", cli_addr(p->family, &sa->coaddr));
-		sep();
+		cli_sep();
 	}
 	if (sa->has_mark || sa->has_output_mark || sa->has_if_id || sa->has_tfcpad || sa->has_dir) {
 		const char *lead = "";
@@ -295,11 +295,11 @@ static void print_sa(const struct xc_sa *sa)
 			print_text("%s", lead);
 			print_string(PRINT_ANY, "dir", "dir %s", sa->dir == XC_SA_DIR_IN ? "in" : "out");
 		}
-		sep();
+		cli_sep();
 	}
 	if (sa->has_ctx) {
 		print_string(PRINT_ANY, "ctx", "security context %s", sa->ctx.str);
-		sep();
+		cli_sep();
 	}
 	if (sa->has_offload) {
 		char dev[IF_NAMESIZE];
@@ -313,7 +313,7 @@ static void print_sa(const struct xc_sa *sa)
 		print_string(PRINT_ANY, "dir", " dir %s",
 			     sa->offload.flags & XFRM_OFFLOAD_INBOUND ? "in" : "out");
 		print_close_object();
-		sep();
+		cli_sep();
 	}
 	if (sa->has_replay_esn) {
 		print_open_object("replay-esn");
@@ -323,26 +323,27 @@ static void print_sa(const struct xc_sa *sa)
 		print_uint(PRINT_ANY, "oseq", ", oseq 0x%" PRIx64, sa->esn.oseq);
 		print_uint(PRINT_ANY, "window", ", replay_window %" PRIu64, sa->esn.replay_window);
 		print_close_object();
-		sep();
+		cli_sep();
 	} else if (sa->has_replay) {
 		print_open_object("replay");
 		print_uint(PRINT_ANY, "seq", "anti-replay context: seq 0x%" PRIx64, sa->replay.seq);
 		print_uint(PRINT_ANY, "oseq", ", oseq 0x%" PRIx64, sa->replay.oseq);
 		print_uint(PRINT_ANY, "bitmap", ", bitmap 0x%08" PRIx64, sa->replay.bitmap);
 		print_close_object();
-		sep();
+		cli_sep();
 	}
-	print_sel(&p->sel);
+	cli_print_sel(&p->sel);
 	if (G.stats) {
-		sep();
+		cli_sep();
 		print_stats(sa);
 		if (sa->has_lastused) {
-			sep();
+			cli_sep();
 			print_time("lastused", "lastused %s", sa->lastused);
 		}
 	}
 	print_close_object();
-	print_nl();
+	if (!key)
+		print_nl(); /* an entry of its own; nested ones end with their container */
 }
 
 /* "SA esp spi 0x00000100 dst 10.0.0.2" for messages. */
@@ -404,7 +405,7 @@ static int do_add(int argc, char **argv, bool update)
 	}
 	if (G.dry_run) {
 		print_init(stdout, G.json);
-		print_sa(sa);
+		cli_print_sa(NULL, sa);
 		ret = finish_output(ctx);
 		goto out;
 	}
@@ -442,7 +443,7 @@ static int cmd_get(int argc, char **argv)
 	if (r < 0)
 		return refused("state get", sa_name(&id), r, &xe);
 	print_init(stdout, G.json);
-	print_sa(sa);
+	cli_print_sa(NULL, sa);
 	ret = finish_output("state get");
 	xc_sa_free(sa);
 	return ret;
@@ -487,7 +488,7 @@ static int cmd_allocspi(int argc, char **argv)
 	if (r < 0)
 		return refused("state allocspi", "SPI range", r, &xe);
 	print_init(stdout, G.json);
-	print_sa(sa);
+	cli_print_sa(NULL, sa);
 	ret = finish_output("state allocspi");
 	xc_sa_free(sa);
 	return ret;
@@ -504,7 +505,7 @@ static int list_one(const struct xc_sa *sa, void *arg)
 
 	if (!xc_sa_filter_match(&st->filter, sa))
 		return 0;
-	print_sa(sa);
+	cli_print_sa(NULL, sa);
 	st->shown++;
 	return ferror(stdout) ? -EIO : 0;
 }

@@ -373,15 +373,36 @@ static int get_fixed(struct nlattr **tb, int type, void *dst, size_t size, bool 
 int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
 {
 	struct nlattr *tb[XC_XFRMA_SA_DIR + 1];
+	size_t hdr;
 	int r;
 
 	xc_sa_clear(sa);
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(sa->info)))
+	/* where the SA's xfrm_usersa_info is, by message type */
+	switch (nlh->nlmsg_type) {
+	case XFRM_MSG_NEWSA:
+	case XFRM_MSG_UPDSA:
+		hdr = sizeof(struct xfrm_usersa_info);
+		break;
+	case XFRM_MSG_DELSA: /* xfrm_usersa_id, the SA in XFRMA_SA */
+		hdr = sizeof(struct xfrm_usersa_id);
+		break;
+	case XFRM_MSG_EXPIRE:
+		hdr = sizeof(struct xfrm_user_expire);
+		break;
+	default:
 		return -EBADMSG;
-	memcpy(&sa->info, NLMSG_DATA(nlh), sizeof(sa->info));
+	}
+	if (nlh->nlmsg_len < NLMSG_LENGTH(hdr))
+		return -EBADMSG;
 	/* no policy: lengths are checked one by one below */
-	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(sa->info), tb, XC_XFRMA_SA_DIR, NULL) < 0)
+	if (nlmsg_parse((struct nlmsghdr *)nlh, (int)hdr, tb, XC_XFRMA_SA_DIR, NULL) < 0)
 		return -EBADMSG;
+	if (nlh->nlmsg_type == XFRM_MSG_DELSA) {
+		if (!tb[XFRMA_SA] || get_fixed(tb, XFRMA_SA, &sa->info, sizeof(sa->info), NULL) < 0)
+			return -EBADMSG;
+	} else {
+		memcpy(&sa->info, NLMSG_DATA(nlh), sizeof(sa->info));
+	}
 	if ((tb[XFRMA_ALG_AEAD] && get_alg(tb[XFRMA_ALG_AEAD], XFRMA_ALG_AEAD, &sa->aead) < 0) ||
 	    (tb[XFRMA_ALG_CRYPT] && get_alg(tb[XFRMA_ALG_CRYPT], XFRMA_ALG_CRYPT, &sa->enc) < 0) ||
 	    (tb[XFRMA_ALG_COMP] && get_alg(tb[XFRMA_ALG_COMP], XFRMA_ALG_COMP, &sa->comp) < 0))

@@ -91,9 +91,9 @@ int xc_sa_count(struct xc_nl *nl, struct xc_sad_info *out, struct xc_err *err);
 typedef int (*xc_sa_cb)(const struct xc_sa *sa, void *arg);
 int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err);
 
-/* Fill sa from an XFRM_MSG_NEWSA/UPDSA message (a dump entry, a get reply,
- * a notification). Untrusted input: every length is checked.
- * Returns 0 or -EBADMSG. */
+/* Fill sa from a message that carries one: XFRM_MSG_NEWSA/UPDSA (a dump
+ * entry, a get reply, a notification), DELSA and EXPIRE notifications.
+ * Untrusted input: every length is checked. Returns 0 or -EBADMSG. */
 int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa);
 
 #endif
