@@ -3,7 +3,7 @@ _xfrmctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local opts="-j --json -k --keys -s --stats -o --oneline -n --netns -b --batch --force --dry-run -V --version -h --help"
-	local cmds="state version help"
+	local cmds="state monitor version help"
 	local i cmd= sub=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -39,6 +39,9 @@ _xfrmctl()
 		return
 	fi
 	case $cmd in
+	monitor)
+		COMPREPLY=($(compgen -W "all state policy acquire expire aevent report mapping migrate rcvbuf help" -- "$cur"))
+		;;
 	state)
 		if [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "add update allocspi get delete del list flush count help" -- "$cur"))
