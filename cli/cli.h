@@ -41,6 +41,7 @@ int version_main(int argc, char **argv);
 
 /* The command table entries beside version. */
 int state_main(int argc, char **argv);
+int policy_main(int argc, char **argv);
 
 /* The NETLINK_XFRM socket, opened on first use and shared by the commands
  * of a batch. NULL after printing the error. */
@@ -49,6 +50,9 @@ void cli_nl_close(void);
 
 /* Text of an address of family f (static buffer, one of four in turn). */
 const char *cli_addr(uint16_t family, const void *addr);
+
+/* "ADDR/PLEN" into buf (INET6_ADDRSTRLEN + 5 bytes); returns buf. */
+char *cli_prefix(char *buf, uint16_t family, const void *addr, unsigned int plen);
 
 /* Where '-' keys come from: stdin, unless the commands come from there. */
 extern FILE *cli_key_in;

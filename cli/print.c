@@ -6,13 +6,133 @@
 #include <string.h>
 
 #define MAX_DEPTH 32
+#define BUF_SIZE 65536
 
+/* Output goes to our own buffer and leaves in large writes: stdio's
+ * per-call locking and vfprintf's generality cost more than listing SAs
+ * itself (see make bench). */
 static struct {
 	FILE *out;
 	bool json;
 	int depth;
 	bool first[MAX_DEPTH]; /* no member written yet at this depth */
+	int err;	       /* first write error, negative errno */
+	size_t len;
+	char buf[BUF_SIZE];
 } P = { .out = NULL };
+
+static void flush_buf(void)
+{
+	if (P.len && fwrite(P.buf, 1, P.len, P.out) != P.len && !P.err)
+		P.err = errno ? -errno : -EIO;
+	P.len = 0;
+}
+
+static void put(const char *s, size_t n)
+{
+	if (n > BUF_SIZE - P.len) {
+		flush_buf();
+		if (n > BUF_SIZE) {
+			if (fwrite(s, 1, n, P.out) != n && !P.err)
+				P.err = errno ? -errno : -EIO;
+			return;
+		}
+	}
+	memcpy(P.buf + P.len, s, n);
+	P.len += n;
+}
+
+static void putch(char c)
+{
+	if (P.len == BUF_SIZE)
+		flush_buf();
+	P.buf[P.len++] = c;
+}
+
+static void puts_(const char *s)
+{
+	put(s, strlen(s));
+}
+
+/* An unsigned number in base 10 or 16, at least width digits (zero-padded
+ * if zero is set, else space-padded). */
+static void put_num(uint64_t v, unsigned int base, bool upper, unsigned int width, bool zero,
+		    bool neg)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	unsigned int n = 0;
+
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v);
+	if (neg && zero)
+		putch('-');
+	for (unsigned int i = n + neg; i < width; i++)
+		putch(zero ? '0' : ' ');
+	if (neg && !zero)
+		putch('-');
+	while (n)
+		putch(tmp[--n]);
+}
+
+/* The values a format's one conversion can take. */
+enum arg_kind { ARG_STR, ARG_UINT, ARG_INT };
+
+/* Text of fmt with its one conversion (%s, %d, %i, %u, %x, %X, with flags
+ * '0' and a width, any length modifier) replaced by the value. */
+static void emit(const char *fmt, enum arg_kind kind, const char *s, uint64_t u, int64_t i)
+{
+	for (const char *p = fmt; *p; p++) {
+		unsigned int width = 0;
+		bool zero = false;
+
+		if (*p != '%') {
+			const char *q = strchr(p, '%');
+			size_t n = q ? (size_t)(q - p) : strlen(p);
+
+			put(p, n);
+			p += n - 1;
+			continue;
+		}
+		p++;
+		if (*p == '%') {
+			putch('%');
+			continue;
+		}
+		if (*p == '0')
+			zero = true, p++;
+		while (*p >= '0' && *p <= '9')
+			width = width * 10 + (unsigned int)(*p++ - '0');
+		while (*p == 'l' || *p == 'h' || *p == 'z' || *p == 'j' || *p == 't')
+			p++;
+		switch (*p) {
+		case 's':
+			puts_(kind == ARG_STR ? s : "?");
+			break;
+		case 'd':
+		case 'i':
+			if (kind == ARG_INT)
+				put_num(i < 0 ? 0 - (uint64_t)i : (uint64_t)i, 10, false, width, zero, i < 0);
+			else
+				put_num(u, 10, false, width, zero, false);
+			break;
+		case 'u':
+		case 'x':
+		case 'X':
+			put_num(kind == ARG_INT ? (uint64_t)i : u, *p == 'u' ? 10 : 16, *p == 'X', width,
+				zero, false);
+			break;
+		default: /* not a conversion we know: show it as it is */
+			putch('%');
+			if (*p)
+				putch(*p);
+			else
+				p--;
+		}
+	}
+}
 
 void print_init(FILE *out, bool json)
 {
@@ -20,6 +140,8 @@ void print_init(FILE *out, bool json)
 	P.json = json;
 	P.depth = 0;
 	P.first[0] = true;
+	P.err = 0;
+	P.len = 0;
 }
 
 bool print_is_json(void)
@@ -29,42 +151,45 @@ bool print_is_json(void)
 
 static void json_string(const char *s)
 {
-	FILE *f = P.out;
+	const unsigned char *p = (const unsigned char *)s, *run = p;
 
-	putc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	putch('"');
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		put((const char *)run, (size_t)(p - run));
+		run = p + 1;
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
+		case '"': puts_("\\\""); break;
+		case '\\': puts_("\\\\"); break;
+		case '\n': puts_("\\n"); break;
+		case '\t': puts_("\\t"); break;
+		case '\r': puts_("\\r"); break;
 		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				putc(*p, f);
+			puts_("\\u00");
+			put_num(*p, 16, false, 2, true, false);
 		}
 	}
-	putc('"', f);
+	put((const char *)run, (size_t)(p - run));
+	putch('"');
 }
 
 /* Separator and key before a JSON value. */
 static void json_member(const char *key)
 {
 	if (!P.first[P.depth])
-		putc(',', P.out);
+		putch(',');
 	P.first[P.depth] = false;
 	if (key) {
 		json_string(key);
-		putc(':', P.out);
+		putch(':');
 	}
 }
 
 static void json_open(const char *key, char c)
 {
 	json_member(key);
-	putc(c, P.out);
+	putch(c);
 	if (P.depth + 1 < MAX_DEPTH)
 		P.depth++;
 	P.first[P.depth] = true;
@@ -72,7 +197,7 @@ static void json_open(const char *key, char c)
 
 static void json_close(char c)
 {
-	putc(c, P.out);
+	putch(c);
 	if (P.depth > 0)
 		P.depth--;
 }
@@ -107,7 +232,7 @@ void print_string(enum print_kind kind, const char *key, const char *fmt, const 
 		json_member(key);
 		json_string(value);
 	} else if (!P.json && (kind & PRINT_TEXT)) {
-		fprintf(P.out, fmt, value);
+		emit(fmt, ARG_STR, value, 0, 0);
 	}
 }
 
@@ -115,9 +240,9 @@ void print_uint(enum print_kind kind, const char *key, const char *fmt, uint64_t
 {
 	if (P.json && (kind & PRINT_JSON)) {
 		json_member(key);
-		fprintf(P.out, "%" PRIu64, value);
+		put_num(value, 10, false, 0, false, false);
 	} else if (!P.json && (kind & PRINT_TEXT)) {
-		fprintf(P.out, fmt, value);
+		emit(fmt, ARG_UINT, NULL, value, 0);
 	}
 }
 
@@ -125,9 +250,10 @@ void print_int(enum print_kind kind, const char *key, const char *fmt, int64_t v
 {
 	if (P.json && (kind & PRINT_JSON)) {
 		json_member(key);
-		fprintf(P.out, "%" PRId64, value);
+		put_num(value < 0 ? 0 - (uint64_t)value : (uint64_t)value, 10, false, 0, false,
+			value < 0);
 	} else if (!P.json && (kind & PRINT_TEXT)) {
-		fprintf(P.out, fmt, value);
+		emit(fmt, ARG_INT, NULL, 0, value);
 	}
 }
 
@@ -135,9 +261,9 @@ void print_bool(enum print_kind kind, const char *key, const char *fmt, bool val
 {
 	if (P.json && (kind & PRINT_JSON)) {
 		json_member(key);
-		fputs(value ? "true" : "false", P.out);
+		puts_(value ? "true" : "false");
 	} else if (!P.json && (kind & PRINT_TEXT)) {
-		fprintf(P.out, fmt, value ? "yes" : "no");
+		emit(fmt, ARG_STR, value ? "yes" : "no", 0, 0);
 	}
 }
 
@@ -145,34 +271,43 @@ void print_null(const char *key)
 {
 	if (P.json) {
 		json_member(key);
-		fputs("null", P.out);
+		puts_("null");
 	}
 }
 
 void print_nl(void)
 {
 	if (!P.json)
-		putc('\n', P.out);
+		putch('\n');
 }
 
 void print_text(const char *fmt, ...)
 {
+	char tmp[1024];
 	va_list ap;
+	int n;
 
 	if (P.json)
 		return;
+	if (!strchr(fmt, '%')) {
+		puts_(fmt);
+		return;
+	}
 	va_start(ap, fmt);
-	vfprintf(P.out, fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	if (n > 0)
+		put(tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 int print_end(void)
 {
 	if (P.json && P.depth == 0 && !P.first[0]) {
-		putc('\n', P.out);
+		putch('\n');
 		P.first[0] = true;
 	}
-	if (fflush(P.out) == EOF || ferror(P.out))
-		return errno ? -errno : -EIO;
-	return 0;
+	flush_buf();
+	if ((fflush(P.out) == EOF || ferror(P.out)) && !P.err)
+		P.err = errno ? -errno : -EIO;
+	return P.err;
 }

@@ -68,10 +68,8 @@ void cli_print_sel(const struct xfrm_selector *s)
 	const char *p;
 
 	print_open_object("sel");
-	snprintf(b, sizeof(b), "%s/%u", cli_addr(fam, &s->saddr), s->prefixlen_s);
-	print_string(PRINT_ANY, "src", "sel src %s", b);
-	snprintf(b, sizeof(b), "%s/%u", cli_addr(fam, &s->daddr), s->prefixlen_d);
-	print_string(PRINT_ANY, "dst", " dst %s", b);
+	print_string(PRINT_ANY, "src", "sel src %s", cli_prefix(b, fam, &s->saddr, s->prefixlen_s));
+	print_string(PRINT_ANY, "dst", " dst %s", cli_prefix(b, fam, &s->daddr, s->prefixlen_d));
 	if (s->proto) {
 		p = xc_ipproto_name(s->proto);
 		if (p)
@@ -107,7 +105,7 @@ void cli_print_sel(const struct xfrm_selector *s)
 
 static void print_alg(const char *kind, const struct xc_sa_alg *a, const char *icv_key)
 {
-	print_text("%s", kind);
+	print_string(PRINT_TEXT, NULL, "%s", kind);
 	print_open_object(kind);
 	print_string(PRINT_ANY, "name", " %s", a->name);
 	if (strcmp(kind, "comp")) {
@@ -387,7 +385,7 @@ static int do_add(int argc, char **argv, bool update)
 	const char *ctx = update ? "state update" : "state add";
 	struct xc_spec_opts o = { .key_in = cli_key_in };
 	struct xc_err xe = { "" };
-	struct xc_sa *sa = malloc(sizeof(*sa));
+	struct xc_sa *sa = calloc(1, sizeof(*sa));
 	struct xc_nl *nl;
 	int r, ret = EXIT_USAGE;
 

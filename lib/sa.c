@@ -4,12 +4,23 @@
 #include <linux/ipsec.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+static void alg_clear(struct xc_sa_alg *a)
+{
+	explicit_bzero(a->key, a->key_len < sizeof(a->key) ? a->key_len : sizeof(a->key));
+	memset(a, 0, offsetof(struct xc_sa_alg, key));
+}
+
 void xc_sa_clear(struct xc_sa *sa)
 {
-	explicit_bzero(sa, sizeof(*sa));
+	memset(sa, 0, offsetof(struct xc_sa, aead));
+	alg_clear(&sa->aead);
+	alg_clear(&sa->enc);
+	alg_clear(&sa->auth);
+	alg_clear(&sa->comp);
 }
 
 void xc_sa_free(struct xc_sa *sa)
@@ -179,7 +190,7 @@ static int parse_one(const struct nlmsghdr *nlh, void *arg)
 		return 0;
 	if (*out)
 		return -EBADMSG; /* one reply expected */
-	sa = malloc(sizeof(*sa));
+	sa = calloc(1, sizeof(*sa));
 	if (!sa)
 		return -ENOMEM;
 	r = xc_sa_parse(nlh, sa);
@@ -318,7 +329,7 @@ int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err)
 
 	if (!msg)
 		return -ENOMEM;
-	st = malloc(sizeof(*st));
+	st = calloc(1, sizeof(*st));
 	if (!st) {
 		nlmsg_free(msg);
 		return -ENOMEM;

@@ -41,7 +41,6 @@ struct xc_sa_alg {
 struct xc_sa {
 	struct xfrm_usersa_info info; /* id, saddr, sel, lifetimes, stats, reqid, mode, flags… */
 
-	struct xc_sa_alg aead, enc, auth, comp;
 	bool auth_trunc; /* auth is XFRMA_ALG_AUTH_TRUNC (else XFRMA_ALG_AUTH) */
 
 	bool has_encap, has_coaddr, has_mark, has_output_mark, has_if_id, has_tfcpad,
@@ -62,9 +61,15 @@ struct xc_sa {
 	struct xfrm_replay_state replay;
 	struct xfrm_replay_state_esn esn; /* without its bitmap */
 	uint64_t lastused;
+
+	/* Last, so that clearing can skip the unused tails of the key buffers
+	 * (bytes past key_len never hold key material). */
+	struct xc_sa_alg aead, enc, auth, comp;
 };
 
-/* Zero everything, keys included (not optimised away). */
+/* Zero everything that can hold a value: all fields, and every key byte
+ * up to key_len (not optimised away). Bytes of a key buffer past key_len
+ * are never written with key material, so they need no clearing. */
 void xc_sa_clear(struct xc_sa *sa);
 void xc_sa_free(struct xc_sa *sa);
 

@@ -150,6 +150,22 @@ int spec_mode(struct spec_cur *c, uint8_t *mode)
 	return 0;
 }
 
+int spec_xfrm_proto(struct spec_cur *c, const char *kw, uint8_t *proto)
+{
+	const char *tok = spec_value(c, kw, "XFRM-PROTO");
+	const struct name_val *nv;
+
+	if (!tok)
+		return -EINVAL;
+	nv = nv_find(protos, N_ELEM(protos), tok);
+	if (!nv || nv->val == IPSEC_PROTO_ANY) {
+		xc_err_set(c->err, "unknown protocol '%s' after '%s' (esp, ah, comp, route2, hao)", tok, kw);
+		return -EINVAL;
+	}
+	*proto = (uint8_t)nv->val;
+	return 0;
+}
+
 /* ADDR or ADDR/PLEN (when plen is not NULL). */
 int spec_addr(struct spec_cur *c, const char *kw, xfrm_address_t *a, uint16_t *family, uint8_t *plen)
 {
@@ -413,8 +429,8 @@ static int algorithm(struct spec_cur *c, const char *kw, enum xc_alg_kind kind, 
 }
 
 /* FLAG-LIST: one or more names from table, after kw. */
-static int flag_list(struct spec_cur *c, const char *kw, const char *const *names, size_t n,
-		     uint32_t *flags)
+int spec_flag_list(struct spec_cur *c, const char *kw, const char *const *names, size_t n,
+		   uint32_t *flags)
 {
 	const char *tok;
 	int count = 0;
@@ -446,7 +462,6 @@ static int flag_list(struct spec_cur *c, const char *kw, const char *const *name
 static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, bool *have_spi)
 {
 	struct xfrm_usersa_info *p = &sa->info;
-	const struct name_val *nv;
 	const char *tok;
 	uint16_t f;
 	uint64_t v;
@@ -460,15 +475,7 @@ static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, bool
 	}
 	if (!strcmp(kw, "proto")) {
 		c->i++;
-		if (!(tok = spec_value(c, kw, "XFRM-PROTO")))
-			return -EINVAL;
-		nv = nv_find(protos, N_ELEM(protos), tok);
-		if (!nv || nv->val == IPSEC_PROTO_ANY) {
-			xc_err_set(c->err, "unknown protocol '%s' after 'proto' (esp, ah, comp, route2, hao)", tok);
-			return -EINVAL;
-		}
-		p->id.proto = (uint8_t)nv->val;
-		return 1;
+		return spec_xfrm_proto(c, kw, &p->id.proto) < 0 ? -EINVAL : 1;
 	}
 	if (!strcmp(kw, "spi")) {
 		c->i++;
@@ -518,7 +525,9 @@ static void sa_defaults(struct xc_sa *sa)
 {
 	struct xfrm_lifetime_cfg *l = &sa->info.lft;
 
-	xc_sa_clear(sa);
+	/* sa may be fresh (uninitialised) memory: zero all of it, not just
+	 * what xc_sa_clear() zeroes */
+	explicit_bzero(sa, sizeof(*sa));
 	l->soft_byte_limit = l->hard_byte_limit = XFRM_INF;
 	l->soft_packet_limit = l->hard_packet_limit = XFRM_INF;
 }
@@ -641,10 +650,10 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 		} else if (!strcmp(kw, "flag")) {
 			uint32_t fl = p->flags;
 
-			r = flag_list(&c, kw, sa_flags, N_ELEM(sa_flags), &fl);
+			r = spec_flag_list(&c, kw, sa_flags, N_ELEM(sa_flags), &fl);
 			p->flags = (uint8_t)fl;
 		} else if (!strcmp(kw, "extra-flag")) {
-			r = flag_list(&c, kw, sa_xflags, N_ELEM(sa_xflags), &sa->extra_flags);
+			r = spec_flag_list(&c, kw, sa_xflags, N_ELEM(sa_xflags), &sa->extra_flags);
 			sa->has_extra_flags = true;
 		} else if (!strcmp(kw, "sel")) {
 			r = spec_selector(&c, &p->sel, "sel");

@@ -5,6 +5,7 @@
 #define XFRMCTL_SPEC_INT_H
 
 #include <linux/xfrm.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nl.h"
@@ -28,6 +29,12 @@ int spec_num(struct spec_cur *c, const char *kw, uint64_t max, uint64_t *out);
 int spec_num32(struct spec_cur *c, const char *kw, uint32_t *out);
 /* MODE after 'mode': transport | tunnel | beet | ro | in_trigger. */
 int spec_mode(struct spec_cur *c, uint8_t *mode);
+/* XFRM-PROTO after kw: esp | ah | comp | route2 | hao. */
+int spec_xfrm_proto(struct spec_cur *c, const char *kw, uint8_t *proto);
+/* FLAG-LIST after kw: one or more of names (names[i] sets bit i of *flags);
+ * stops at the first token that is not one. */
+int spec_flag_list(struct spec_cur *c, const char *kw, const char *const *names, size_t n,
+		   uint32_t *flags);
 /* ADDR, or ADDR[/PLEN] when plen is not NULL (no /PLEN: the full length). */
 int spec_addr(struct spec_cur *c, const char *kw, xfrm_address_t *a, uint16_t *family,
 	      uint8_t *plen);

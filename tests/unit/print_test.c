@@ -89,11 +89,75 @@ static void test_text_uses_formats(void **state)
 	free(out);
 }
 
+/* The text formatter agrees with the C library's for every conversion the
+ * commands use (the library is the oracle). */
+static void test_formats_match_libc(void **state)
+{
+	static const uint64_t uvals[] = { 0, 1, 9, 10, 255, 256, 4096, 0xffffffffu,
+					  0x100000000ull, UINT64_MAX };
+	static const int64_t ivals[] = { 0, 1, -1, 42, -42, INT64_MAX, INT64_MIN };
+	static const char *const ufmts[] = { "%" PRIu64, " spi 0x%08" PRIx64, "0x%" PRIx64,
+					     "[%5" PRIu64 "]", "%" PRIX64 "!", "%%%" PRIu64 "%%" };
+	static const char *const ifmts[] = { "%" PRId64, " dev if%" PRId64, "%08" PRId64 };
+	char want[128];
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(ufmts) / sizeof(ufmts[0]); f++) {
+		for (size_t v = 0; v < sizeof(uvals) / sizeof(uvals[0]); v++) {
+			begin(false);
+			print_uint(PRINT_ANY, "k", ufmts[f], uvals[v]);
+			char *out = end();
+			snprintf(want, sizeof(want), ufmts[f], uvals[v]);
+			assert_string_equal(out, want);
+			free(out);
+		}
+	}
+	for (size_t f = 0; f < sizeof(ifmts) / sizeof(ifmts[0]); f++) {
+		for (size_t v = 0; v < sizeof(ivals) / sizeof(ivals[0]); v++) {
+			begin(false);
+			print_int(PRINT_ANY, "k", ifmts[f], ivals[v]);
+			char *out = end();
+			snprintf(want, sizeof(want), ifmts[f], ivals[v]);
+			assert_string_equal(out, want);
+			free(out);
+		}
+	}
+	begin(false);
+	print_string(PRINT_ANY, "k", "<%s> %% done", "x y");
+	char *out = end();
+	assert_string_equal(out, "<x y> % done");
+	free(out);
+}
+
+/* More output than the internal buffer holds arrives whole and in order. */
+static void test_large_output(void **state)
+{
+	char want[32];
+
+	(void)state;
+	begin(true);
+	print_open_array(NULL);
+	for (uint64_t i = 0; i < 20000; i++)
+		print_uint(PRINT_ANY, NULL, "%" PRIu64, i);
+	print_close_array();
+	char *out = end();
+	json_object *root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_int_equal(json_object_array_length(root), 20000);
+	assert_int_equal(json_object_get_int64(json_object_array_get_idx(root, 19999)), 19999);
+	json_object_put(root);
+	snprintf(want, sizeof(want), "%d]\n", 19999);
+	assert_string_equal(out + strlen(out) - strlen(want), want);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_parses_back),
 		cmocka_unit_test(test_text_uses_formats),
+		cmocka_unit_test(test_formats_match_libc),
+		cmocka_unit_test(test_large_output),
 	};
 	return cmocka_run_group_tests_name("print", tests, NULL, NULL);
 }
