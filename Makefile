@@ -48,7 +48,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 BIN := $(BUILD)/xfrmctl
 
-.PHONY: all check unit demo install uninstall clean
+.PHONY: all check unit fuzz demo install uninstall clean
 .SECONDARY:
 all: xfrmctl
 
@@ -80,6 +80,11 @@ check: $(BIN) $(UNIT_BIN)
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_UNIT_DIR=$(abspath $(BUILD)/tests/unit) \
 		tests/check $(CHECK_ARGS)
 
+# The libFuzzer targets (clang, into build/fuzz/), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 20
+fuzz:
+	$(Q)tests/fuzz/run $(FUZZ_SECONDS)
+
 # Boot the test guest and show xfrmctl at work against the real kernel.
 demo: $(BIN)
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -t 300 -- bash tests/demo.sh
@@ -95,6 +100,6 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/xfrmctl
 
 clean:
-	rm -rf build/rel build/san xfrmctl
+	rm -rf build/rel build/san build/fuzz xfrmctl
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)

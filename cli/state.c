@@ -360,6 +360,8 @@ static int refused(const char *ctx, const char *what, int err, const struct xc_e
 {
 	if (err == -ESRCH) /* the kernel's "no such SA" */
 		err_msg("%s: %s: no such SA", ctx, what);
+	else if (err == -EOPNOTSUPP && xe->msg[0])
+		err_msg("%s: %s: %s", ctx, what, xe->msg);
 	else if (xe->msg[0])
 		err_msg("%s: %s: %s (%s)", ctx, what, strerror(-err), xe->msg);
 	else

@@ -129,6 +129,12 @@ static int read_stream(FILE *in, unsigned char *out, size_t cap, size_t *len, co
 		xc_err_set(err, "%s: no key on stdin", what);
 		return -EINVAL;
 	}
+	if (!strchr(line, '\n') && !feof(in)) {
+		/* the rest would be taken for the next key */
+		explicit_bzero(line, sizeof(line));
+		xc_err_set(err, "%s: key line on stdin is longer than %d bytes", what, KEY_TEXT_MAX);
+		return -EINVAL;
+	}
 	ret = decode(line, strlen(line), out, cap, len, what, " (from stdin)", err);
 	if (ret == 0 && *len == 0) {
 		xc_err_set(err, "%s: empty key line on stdin", what);

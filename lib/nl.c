@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,8 +119,12 @@ static void ext_ack_text(const struct nlmsghdr *nlh, const struct nlmsgerr *e, s
 
 	if (!xerr || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		/* the whole request is echoed: the TLVs follow it, aligned */
+		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
+			return;
+		off = offsetof(struct nlmsgerr, msg) + NLMSG_ALIGN(e->msg.nlmsg_len);
+	}
 	if (NLMSG_HDRLEN + off > nlh->nlmsg_len)
 		return;
 	a = (const struct nlattr *)((const char *)e + off);

@@ -152,10 +152,24 @@ fail:
 int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_err *err)
 {
 	struct nl_msg *msg = build_newsa(sa, update);
+	struct xc_sa *back = NULL;
+	int r;
 
 	if (!msg)
 		return -ENOMEM;
-	return xc_nl_request(nl, msg, NULL, NULL, err);
+	r = xc_nl_request(nl, msg, NULL, NULL, err);
+	if (r < 0 || !sa->has_dir)
+		return r;
+	r = xc_sa_get(nl, sa, &back, err);
+	if (r == 0 && !back->has_dir) {
+		if (!update)
+			xc_sa_del(nl, sa, NULL);
+		xc_err_set(err, "this kernel ignores 'dir' (XFRMA_SA_DIR needs Linux 6.10)%s",
+			   update ? "; the update without it was applied" : "; SA not added");
+		r = -EOPNOTSUPP;
+	}
+	xc_sa_free(back);
+	return r;
 }
 
 /* GETSA and DELSA: struct xfrm_usersa_id + source address + mark. */

@@ -23,7 +23,7 @@
 #ifndef XFRM_SA_XFLAG_OSEQ_MAY_WRAP
 #define XFRM_SA_XFLAG_OSEQ_MAY_WRAP 2
 #endif
-#define XC_XFRMA_SA_DIR 37 /* __u8, Linux 6.10 */
+#define XC_XFRMA_SA_DIR 33 /* __u8, Linux 6.10; follows XFRMA_MTIMER_THRESH (32) */
 #define XC_SA_DIR_IN 1
 #define XC_SA_DIR_OUT 2
 #ifndef XFRM_OFFLOAD_PACKET
@@ -74,7 +74,10 @@ void xc_sa_clear(struct xc_sa *sa);
 void xc_sa_free(struct xc_sa *sa);
 
 /* Requests. In each, sa names the SA (info.id, info.saddr, info.family,
- * mark, if_id). Return 0 or -errno; err gets the kernel's text if any. */
+ * mark, if_id). Return 0 or -errno; err gets the kernel's text if any.
+ * xc_sa_add with a direction (has_dir) reads the SA back: a kernel before
+ * 6.10 ignores XFRMA_SA_DIR silently, and then the SA is removed again and
+ * -EOPNOTSUPP returned. */
 int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_err *err);
 int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, struct xc_err *err);
 int xc_sa_del(struct xc_nl *nl, const struct xc_sa *id, struct xc_err *err);

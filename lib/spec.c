@@ -102,7 +102,7 @@ int spec_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	if (*s < '0' || *s > '9') /* no sign, no white space (strtoull takes both) */
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 0);
@@ -288,6 +288,8 @@ int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *wha
 			c->i++;
 			if (!(tok = spec_value(c, kw, "PROTO")))
 				return -EINVAL;
+			/* ports, ICMP type/code, GRE key belong to the protocol */
+			sel->sport = sel->dport = sel->sport_mask = sel->dport_mask = 0;
 			p = nv_find(ipprotos, N_ELEM(ipprotos), tok);
 			if (p)
 				sel->proto = (uint8_t)p->val;
@@ -391,12 +393,21 @@ static int algorithm(struct spec_cur *c, const char *kw, enum xc_alg_kind kind, 
 	int r;
 
 	if (alg->set) {
-		xc_err_set(c->err, "'%s' given twice", kw);
+		if (kind == XC_ALG_AUTH)
+			xc_err_set(c->err, "only one of 'auth' and 'auth-trunc' (a second at '%s')", kw);
+		else
+			xc_err_set(c->err, "'%s' given twice", kw);
 		return -EINVAL;
 	}
 	if (!(name = spec_value(c, kw, "ALGO-NAME")))
 		return -EINVAL;
 	info = xc_alg_find(kind, name);
+	if (!info && kind == XC_ALG_ENC && (sug = xc_alg_suggest(XC_ALG_AEAD, name)) &&
+	    strstr(sug, name)) {
+		/* e.g. enc gcm(aes): combined modes are AEADs */
+		xc_err_set(c->err, "'%s' is an AEAD: use 'aead %s KEY ICV-BITS'", name, sug);
+		return -EINVAL;
+	}
 	if (!info) {
 		sug = xc_alg_suggest(kind, name);
 		if (sug)
@@ -459,7 +470,12 @@ int spec_flag_list(struct spec_cur *c, const char *kw, const char *const *names,
 
 /* ID keywords: src, dst, proto, spi. Returns 1 if kw was one (consumed),
  * 0 if not, negative on error. */
-static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, bool *have_spi)
+/* Which parts of an ID were given. */
+struct id_seen {
+	bool dst, spi;
+};
+
+static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, struct id_seen *seen)
 {
 	struct xfrm_usersa_info *p = &sa->info;
 	const char *tok;
@@ -471,6 +487,7 @@ static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, bool
 		if (spec_addr(c, kw, kw[0] == 's' ? &p->saddr : &p->id.daddr, &f, NULL) < 0 ||
 		    spec_same_family(c, &p->family, f, "ID (src, dst)") < 0)
 			return -EINVAL;
+		seen->dst |= kw[0] == 'd';
 		return 1;
 	}
 	if (!strcmp(kw, "proto")) {
@@ -484,18 +501,19 @@ static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, bool
 		if (spec_parse_u64(tok, UINT32_MAX, &v) < 0)
 			return spec_bad(c, "SPI", tok, kw);
 		p->id.spi = htonl((uint32_t)v);
-		*have_spi = true;
+		seen->spi = true;
 		return 1;
 	}
 	return 0;
 }
 
 /* What every complete ID needs. */
-static int check_id(struct spec_cur *c, struct xc_sa *sa, bool have_spi, bool need_spi)
+static int check_id(struct spec_cur *c, struct xc_sa *sa, const struct id_seen *seen,
+		    bool need_spi)
 {
 	struct xfrm_usersa_info *p = &sa->info;
 
-	if (!p->family) {
+	if (!seen->dst) {
 		xc_err_set(c->err, "missing 'dst ADDR'");
 		return -EINVAL;
 	}
@@ -503,12 +521,12 @@ static int check_id(struct spec_cur *c, struct xc_sa *sa, bool have_spi, bool ne
 		xc_err_set(c->err, "missing 'proto XFRM-PROTO'");
 		return -EINVAL;
 	}
-	if (need_spi && !have_spi && (p->id.proto == IPPROTO_ESP || p->id.proto == IPPROTO_AH ||
+	if (need_spi && !seen->spi && (p->id.proto == IPPROTO_ESP || p->id.proto == IPPROTO_AH ||
 				      p->id.proto == IPPROTO_COMP)) {
 		xc_err_set(c->err, "missing 'spi SPI'");
 		return -EINVAL;
 	}
-	if (have_spi && p->id.spi == 0 && p->id.proto != IPPROTO_ROUTING &&
+	if (seen->spi && p->id.spi == 0 && p->id.proto != IPPROTO_ROUTING &&
 	    p->id.proto != IPPROTO_DSTOPTS) {
 		xc_err_set(c->err, "SPI 0 is reserved (RFC 4303) and names no SA");
 		return -EINVAL;
@@ -602,7 +620,8 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
 	struct xfrm_usersa_info *p = &sa->info;
 	uint32_t window = 0, seq = 0, oseq = 0, seq_hi = 0, oseq_hi = 0;
-	bool have_spi = false, replay_given = false;
+	struct id_seen seen = { false, false };
+	bool replay_given = false;
 	const struct name_val *nv;
 	const char *kw, *tok;
 	uint16_t f;
@@ -610,7 +629,7 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 
 	sa_defaults(sa);
 	while ((kw = spec_peek(&c))) {
-		r = id_keyword(&c, kw, sa, &have_spi);
+		r = id_keyword(&c, kw, sa, &seen);
 		if (r < 0)
 			return r;
 		if (r > 0)
@@ -757,7 +776,7 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 		if (r < 0)
 			return r;
 	}
-	if ((r = check_id(&c, sa, have_spi, true)) < 0)
+	if ((r = check_id(&c, sa, &seen, true)) < 0)
 		return r;
 	if (sa->has_offload && p->family == AF_INET6)
 		sa->offload.flags |= XFRM_OFFLOAD_IPV6;
@@ -805,13 +824,13 @@ static int id_extra(struct spec_cur *c, const char *kw, struct xc_sa *sa)
 int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err)
 {
 	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
-	bool have_spi = false;
+	struct id_seen seen = { false, false };
 	const char *kw;
 	int r;
 
 	sa_defaults(sa);
 	while ((kw = spec_peek(&c))) {
-		if ((r = id_keyword(&c, kw, sa, &have_spi)) == 0)
+		if ((r = id_keyword(&c, kw, sa, &seen)) == 0)
 			r = id_extra(&c, kw, sa);
 		if (r < 0)
 			return r;
@@ -820,14 +839,15 @@ int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err)
 			return -EINVAL;
 		}
 	}
-	return check_id(&c, sa, have_spi, true);
+	return check_id(&c, sa, &seen, true);
 }
 
 int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, uint32_t *max,
 			struct xc_err *err)
 {
 	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
-	bool have_spi = false, have_min = false, have_max = false;
+	struct id_seen seen = { false, false };
+	bool have_min = false, have_max = false;
 	const char *kw;
 	int r;
 
@@ -835,7 +855,7 @@ int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, 
 	*min = 0x100;
 	*max = UINT32_MAX;
 	while ((kw = spec_peek(&c))) {
-		if ((r = id_keyword(&c, kw, sa, &have_spi)) == 0)
+		if ((r = id_keyword(&c, kw, sa, &seen)) == 0)
 			r = id_extra(&c, kw, sa);
 		if (r < 0)
 			return r;
@@ -859,7 +879,7 @@ int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, 
 		if (r < 0)
 			return r;
 	}
-	if (have_spi) {
+	if (seen.spi) {
 		xc_err_set(err, "allocspi chooses the SPI: give 'min N max N', not 'spi'");
 		return -EINVAL;
 	}
@@ -878,20 +898,21 @@ int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, 
 		}
 		*max = 0xffff;
 	}
-	return check_id(&c, sa, false, false);
+	seen.spi = false;
+	return check_id(&c, sa, &seen, false);
 }
 
 int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_err *err)
 {
 	struct spec_cur c = { .argc = argc, .argv = argv, .err = err };
 	struct xc_sa *sa = &f->sa;
-	bool have_spi = false;
+	struct id_seen seen = { false, false };
 	const char *kw;
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
 	while ((kw = spec_peek(&c))) {
-		if ((r = id_keyword(&c, kw, sa, &have_spi)) < 0)
+		if ((r = id_keyword(&c, kw, sa, &seen)) < 0)
 			return r;
 		if (r > 0) {
 			f->src |= !strcmp(kw, "src");

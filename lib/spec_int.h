@@ -22,7 +22,8 @@ const char *spec_peek(const struct spec_cur *c);
 const char *spec_value(struct spec_cur *c, const char *kw, const char *what);
 /* -EINVAL with "bad WHAT 'tok' after 'kw'". */
 int spec_bad(struct spec_cur *c, const char *what, const char *tok, const char *kw);
-/* Decimal or 0x hex, no sign, at most max. 0 or -EINVAL; sets no message. */
+/* Decimal, 0x hex or 0 octal (as ip reads numbers), starting with a digit
+ * (no sign, no white space), at most max. 0 or -EINVAL; sets no message. */
 int spec_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* A number after kw (consumed). */
 int spec_num(struct spec_cur *c, const char *kw, uint64_t max, uint64_t *out);

@@ -118,6 +118,19 @@ bad_case 2 "xfrmctl: state allocspi: SPI range min 0x200 max 0x100 is empty or s
 bad_case 2 "xfrmctl: state update: missing 'spi SPI'" \
 	state update $ID "${GCM[@]}"
 
+# Kernels before 6.10 drop XFRMA_SA_DIR without a word: xfrmctl reads the
+# SA back, removes it and says so, rather than leave an SA without its dir.
+case_dir_needs_610() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	if [ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 10 ]; }; then
+		t_skip "kernel $(uname -r) has XFRMA_SA_DIR; this case is for older kernels"
+	fi
+	bad 1 "xfrmctl: state add: SA esp spi 0x00000100 dst 10.0.0.2: this kernel ignores 'dir' (XFRMA_SA_DIR needs Linux 6.10); SA not added" \
+		state add $ID spi 0x100 "${GCM[@]}" dir in
+}
+t_case "dir on a kernel before 6.10: refused, SA removed again" case_dir_needs_610
+
 # A batch: line 1 good, line 2 bad, line 3 good.
 batch_file() {
 	local f=$1
