@@ -387,7 +387,7 @@ static int do_add(int argc, char **argv, bool update)
 	const char *ctx = update ? "state update" : "state add";
 	struct xc_spec_opts o = { .key_in = cli_key_in };
 	struct xc_err xe = { "" };
-	struct xc_sa *sa = calloc(1, sizeof(*sa));
+	struct xc_sa *sa = malloc(sizeof(*sa)); /* xc_spec_sa zeroes it all */
 	struct xc_nl *nl;
 	int r, ret = EXIT_USAGE;
 

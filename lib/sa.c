@@ -14,6 +14,15 @@ static void alg_clear(struct xc_sa_alg *a)
 	memset(a, 0, offsetof(struct xc_sa_alg, key));
 }
 
+void xc_sa_init(struct xc_sa *sa)
+{
+	memset(sa, 0, offsetof(struct xc_sa, aead));
+	memset(&sa->aead, 0, offsetof(struct xc_sa_alg, key));
+	memset(&sa->enc, 0, offsetof(struct xc_sa_alg, key));
+	memset(&sa->auth, 0, offsetof(struct xc_sa_alg, key));
+	memset(&sa->comp, 0, offsetof(struct xc_sa_alg, key));
+}
+
 void xc_sa_clear(struct xc_sa *sa)
 {
 	memset(sa, 0, offsetof(struct xc_sa, aead));
@@ -88,10 +97,20 @@ static struct nl_msg *build_newsa(const struct xc_sa *sa, bool update)
 	struct nl_msg *msg;
 	size_t esn_len = sizeof(sa->esn) + sa->esn.bmp_len * sizeof(uint32_t);
 
-	msg = nlmsg_alloc_simple(update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA,
-				 update ? 0 : NLM_F_CREATE | NLM_F_EXCL);
+	/* sized for what this SA can need, not libnl's default page */
+	msg = nlmsg_alloc_size(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa->info)) +
+			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->aead.key_len) +
+			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->enc.key_len) +
+			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->auth.key_len) +
+			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->comp.key_len) +
+			       NLA_ALIGN(NLA_HDRLEN + esn_len) +
+			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_user_sec_ctx) + XC_CTX_MAX) +
+			       512 /* the fixed-size attributes, generously */);
 	if (!msg)
 		return NULL;
+	if (!nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA, 0,
+		       update ? 0 : NLM_F_CREATE | NLM_F_EXCL))
+		goto fail;
 	if (nlmsg_append(msg, (void *)&sa->info, sizeof(sa->info), NLMSG_ALIGNTO) < 0)
 		goto fail;
 	if ((sa->aead.set && put_alg(msg, XFRMA_ALG_AEAD, &sa->aead) < 0) ||

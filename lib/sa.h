@@ -71,6 +71,10 @@ struct xc_sa {
  * up to key_len (not optimised away). Bytes of a key buffer past key_len
  * are never written with key material, so they need no clearing. */
 void xc_sa_clear(struct xc_sa *sa);
+/* Make fresh (uninitialised) or cleared memory an empty SA without writing
+ * the key buffers, whose bytes past key_len are never read. Memory that
+ * may still hold keys must go through xc_sa_clear() instead. */
+void xc_sa_init(struct xc_sa *sa);
 void xc_sa_free(struct xc_sa *sa);
 
 /* Requests. In each, sa names the SA (info.id, info.saddr, info.family,

@@ -543,9 +543,7 @@ static void sa_defaults(struct xc_sa *sa)
 {
 	struct xfrm_lifetime_cfg *l = &sa->info.lft;
 
-	/* sa may be fresh (uninitialised) memory: zero all of it, not just
-	 * what xc_sa_clear() zeroes */
-	explicit_bzero(sa, sizeof(*sa));
+	xc_sa_init(sa);
 	l->soft_byte_limit = l->hard_byte_limit = XFRM_INF;
 	l->soft_packet_limit = l->hard_packet_limit = XFRM_INF;
 }

@@ -13,6 +13,9 @@ struct xc_spec_opts {
 	FILE *key_in; /* where '-' keys come from; NULL if stdin is taken */
 };
 
+/* The parsers below fill sa from nothing: it must be fresh or cleared
+ * memory (xc_sa_clear), not an SA still holding keys. */
+
 /* state add|update: ID ALGO-LIST [options…] (the whole SA). */
 int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opts *o,
 	       struct xc_err *err);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
 static bool blank(char c)
 {
@@ -25,6 +26,17 @@ int xc_split_line(char *line, char **argv, int max, struct xc_err *err)
 		argv[n++] = w;
 		/* one word: copy it down over the quotes and escapes */
 		while (*r && !blank(*r)) {
+			/* a run of plain characters: moved only once quotes or
+			 * escapes have made the word shorter than its text */
+			size_t run = strcspn(r, " \t\n\r\v\f'\"\\");
+
+			if (run) {
+				if (w != r)
+					memmove(w, r, run);
+				w += run;
+				r += run;
+				continue;
+			}
 			if (*r == '\'' || *r == '"') {
 				quote = *r++;
 				while (*r && *r != quote) {
