@@ -48,7 +48,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 BIN := $(BUILD)/xfrmctl
 
-.PHONY: all check unit fuzz demo install uninstall clean
+.PHONY: all check unit fuzz bench demo install uninstall clean
 .SECONDARY:
 all: xfrmctl
 
@@ -84,6 +84,16 @@ check: $(BIN) $(UNIT_BIN)
 FUZZ_SECONDS ?= 20
 fuzz:
 	$(Q)tests/fuzz/run $(FUZZ_SECONDS)
+
+# Benchmarks in the test guest, every ratio measured in the same run
+# (tests/bench/). Sizes: XFRMCTL_BENCH_INSTALL, XFRMCTL_BENCH_LIST.
+$(BUILD)/dumpfloor: tests/bench/dumpfloor.c
+	$(call msg,CC,$<)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+bench: $(BIN) $(BUILD)/dumpfloor
+	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_DUMPFLOOR=$(abspath $(BUILD)/dumpfloor) \
+		tests/vm/run -m 2G -t 3600 -- bash tests/bench/state.sh
 
 # Boot the test guest and show xfrmctl at work against the real kernel.
 demo: $(BIN)
