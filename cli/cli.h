@@ -66,7 +66,10 @@ struct xfrm_selector;
 /* An SA as `state list` shows it. key: its JSON member name inside an
  * enclosing object (no newline then), or NULL for an entry of its own. */
 void cli_print_sa(const char *key, const struct xc_sa *sa);
-/* A selector: text "sel src … dst …", JSON member "sel". */
+struct xc_sp;
+/* A policy as `policy list` shows it; key as for cli_print_sa. */
+void cli_print_sp(const char *key, const struct xc_sp *sp);
+/* An SA's selector: text "sel src … dst …", JSON member "sel". */
 void cli_print_sel(const struct xfrm_selector *sel);
 /* Between the parts of one entry: a new indented line, or " \\ " with -o. */
 void cli_sep(void);

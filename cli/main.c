@@ -21,6 +21,7 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "state", state_main, "manage SAs (security associations)" },
+	{ "policy", policy_main, "manage SPs (security policies)" },
 	{ "monitor", monitor_main, "print XFRM events as they happen" },
 	{ "version", version_main, "show the version" },
 	{ "help", help_main, "show this help" },

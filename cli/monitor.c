@@ -13,6 +13,7 @@
 #include "monitor.h"
 #include "print.h"
 #include "sa.h"
+#include "sp.h"
 #include "spec.h"
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,19 +72,15 @@ static void print_proto(const char *key, const char *fmt, uint8_t proto)
 		print_uint(PRINT_ANY, key, " proto %" PRIu64, proto);
 }
 
-/* The parts of a policy that every policy event carries. */
+/* A policy event's policy, as `policy list` shows it (a bare
+ * xfrm_userpolicy_info, as in ACQUIRE, has no templates or marks). */
 static void print_policy_info(const struct xfrm_userpolicy_info *p)
 {
-	static const char *const dirs[] = { "in", "out", "fwd" };
+	struct xc_sp sp;
 
-	print_open_object("policy");
-	cli_print_sel(&p->sel);
-	print_string(PRINT_ANY, "dir", " dir %s", p->dir < 3 ? dirs[p->dir] : "?");
-	print_uint(PRINT_ANY, "priority", " priority %" PRIu64, p->priority);
-	print_uint(PRINT_ANY, "index", " index %" PRIu64, p->index);
-	print_string(PRINT_ANY, "action", " action %s",
-		     p->action == XFRM_POLICY_BLOCK ? "block" : "allow");
-	print_close_object();
+	memset(&sp, 0, sizeof(sp));
+	sp.info = *p;
+	cli_print_sp("policy", &sp);
 }
 
 static void print_sa_id(const struct xfrm_usersa_id *id, const xfrm_address_t *src)
@@ -100,15 +97,13 @@ static int print_event(const struct nlmsghdr *nlh)
 {
 	const struct xfrm_usersa_flush *fl;
 	const struct xfrm_user_acquire *acq;
-	const struct xfrm_user_polexpire *pe;
-	const struct xfrm_userpolicy_info *pi;
-	const struct xfrm_userpolicy_id *pid;
 	const struct xfrm_aevent_id *ae;
 	const struct xfrm_user_report *rep;
 	const struct xfrm_user_mapping *map;
 	const struct xfrm_userpolicy_default *def;
 	uint16_t family;
 	struct xc_sa sa;
+	struct xc_sp sp;
 	int r = 0;
 
 	switch (nlh->nlmsg_type) {
@@ -136,25 +131,16 @@ static int print_event(const struct nlmsghdr *nlh)
 		break;
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_UPDPOLICY:
-		if (!(pi = payload(nlh, sizeof(*pi))))
-			return -EBADMSG;
-		print_policy_info(pi);
-		break;
 	case XFRM_MSG_DELPOLICY:
-		if (!(pid = payload(nlh, sizeof(*pid))))
-			return -EBADMSG;
-		print_open_object("policy");
-		cli_print_sel(&pid->sel);
-		print_uint(PRINT_ANY, "index", " index %" PRIu64, pid->index);
-		print_string(PRINT_ANY, "dir", " dir %s",
-			     pid->dir == 0 ? "in" : pid->dir == 1 ? "out" : "fwd");
-		print_close_object();
-		break;
 	case XFRM_MSG_POLEXPIRE:
-		if (!(pe = payload(nlh, sizeof(*pe))))
-			return -EBADMSG;
-		print_string(PRINT_ANY, "limit", "%s ", pe->hard ? "hard" : "soft");
-		print_policy_info(&pe->pol);
+		if ((r = xc_sp_parse(nlh, &sp)) < 0)
+			break;
+		if (nlh->nlmsg_type == XFRM_MSG_POLEXPIRE) {
+			const struct xfrm_user_polexpire *pe = NLMSG_DATA(nlh);
+
+			print_string(PRINT_ANY, "limit", "%s ", pe->hard ? "hard" : "soft");
+		}
+		cli_print_sp("policy", &sp);
 		break;
 	case XFRM_MSG_FLUSHPOLICY:
 		print_text("policies flushed");

@@ -96,7 +96,7 @@ case_acquire_from_traffic() {
 	local ev
 	ev=$(head -n1 "$out")
 	t_json "$ev" '[j["proto"], j["src"], j["dst"]]' '["esp", "10.0.0.1", "10.0.0.2"]'
-	t_json "$ev" '[j["policy"]["dir"], j["policy"]["sel"]["dst"], j["policy"]["sel"]["dport"]]' '["out", "10.0.0.2/32", 7777]'
+	t_json "$ev" '[j["policy"]["dir"], j["policy"]["dst"], j["policy"]["dport"]]' '["out", "10.0.0.2/32", 7777]'
 }
 
 case_policy_events() {
@@ -110,7 +110,13 @@ case_policy_events() {
 	ip -n "$ns" xfrm policy flush # (the kernel is silent when there is nothing to flush)
 	t_retry 10 grep -q flushpolicy "$out" || t_fail "no flush event: $(cat "$out")"
 	t_eq "$(events "$out")" "newpolicy newpolicy delpolicy flushpolicy" "events"
-	t_json "$(head -n1 "$out")" '[j["policy"]["sel"]["src"], j["policy"]["dir"], j["policy"]["priority"], j["policy"]["action"]]' \
+	# the same shape as policy list -j: the deleted policy in full
+	t_json "$(sed -n 3p "$out")" '[j["policy"]["src"], j["policy"]["dir"], j["policy"]["priority"]]' '["10.1.0.0/16", "fwd", 7]'
+	local listed
+	listed=$(ip -n "$ns" xfrm policy add src 10.5.0.0/16 dst 10.6.0.0/16 dir in priority 3 && "$X" -n "$ns" -j policy list)
+	t_retry 10 grep -q 10.5.0.0 "$out" || t_fail "no event for the last policy"
+	t_json "$(tail -n1 "$out")" 'j["policy"]' "$(printf '%s' "$listed" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]))')"
+	t_json "$(head -n1 "$out")" '[j["policy"]["src"], j["policy"]["dir"], j["policy"]["priority"], j["policy"]["action"]]' \
 		'["10.1.0.0/16", "fwd", 7, "block"]'
 }
 

@@ -1,0 +1,369 @@
+#include "sp.h"
+
+#include <errno.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void xc_sp_free(struct xc_sp *sp)
+{
+	free(sp);
+}
+
+/* The attributes beside the header that name a policy as much as its
+ * selector does: type, mark, if_id, security context. */
+static int put_id_attrs(struct nl_msg *msg, const struct xc_sp *sp)
+{
+	if (sp->has_ptype) {
+		struct xfrm_userpolicy_type t;
+
+		memset(&t, 0, sizeof(t));
+		t.type = sp->ptype;
+		if (nla_put(msg, XFRMA_POLICY_TYPE, sizeof(t), &t) < 0)
+			return -EMSGSIZE;
+	}
+	if (sp->has_mark && nla_put(msg, XFRMA_MARK, sizeof(sp->mark), &sp->mark) < 0)
+		return -EMSGSIZE;
+	if (sp->has_if_id && nla_put_u32(msg, XFRMA_IF_ID, sp->if_id) < 0)
+		return -EMSGSIZE;
+	if (sp->has_ctx) {
+		size_t n = strlen(sp->ctx.str);
+		unsigned char buf[sizeof(struct xfrm_user_sec_ctx) + XC_CTX_MAX];
+		struct xfrm_user_sec_ctx *c = (void *)buf;
+
+		c->len = (uint16_t)(sizeof(*c) + n);
+		c->exttype = XFRMA_SEC_CTX;
+		c->ctx_alg = sp->ctx.alg;
+		c->ctx_doi = sp->ctx.doi;
+		c->ctx_len = (uint16_t)n;
+		memcpy(buf + sizeof(*c), sp->ctx.str, n);
+		if (nla_put(msg, XFRMA_SEC_CTX, (int)(sizeof(*c) + n), buf) < 0)
+			return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/* A message of type with a fixed header; NULL if out of memory. */
+static struct nl_msg *msg_with(int type, int flags, const void *hdr, size_t len)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (msg && nlmsg_append(msg, (void *)hdr, len, NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+int xc_sp_add(struct xc_nl *nl, const struct xc_sp *sp, bool update, struct xc_err *err)
+{
+	struct nl_msg *msg;
+
+	msg = msg_with(update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY,
+		       update ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_EXCL, &sp->info,
+		       sizeof(sp->info));
+	if (!msg)
+		return -ENOMEM;
+	if ((sp->n_tmpl &&
+	     nla_put(msg, XFRMA_TMPL, (int)(sp->n_tmpl * sizeof(sp->tmpl[0])), sp->tmpl) < 0) ||
+	    put_id_attrs(msg, sp) < 0) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return xc_nl_request(nl, msg, NULL, NULL, err);
+}
+
+/* GETPOLICY and DELPOLICY: struct xfrm_userpolicy_id + the id attributes. */
+static struct nl_msg *build_id(int type, const struct xc_sp *sp)
+{
+	struct xfrm_userpolicy_id id;
+	struct nl_msg *msg;
+
+	memset(&id, 0, sizeof(id));
+	id.sel = sp->info.sel;
+	id.index = sp->info.index;
+	id.dir = sp->info.dir;
+	msg = msg_with(type, 0, &id, sizeof(id));
+	if (msg && put_id_attrs(msg, sp) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+/* The one reply of a get, parsed into a freshly allocated policy. */
+static int parse_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct xc_sp **out = arg, *sp;
+	int r;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY && nlh->nlmsg_type != XFRM_MSG_UPDPOLICY)
+		return 0;
+	if (*out)
+		return -EBADMSG; /* one reply expected */
+	sp = malloc(sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	r = xc_sp_parse(nlh, sp);
+	if (r < 0) {
+		free(sp);
+		return r;
+	}
+	*out = sp;
+	return 0;
+}
+
+int xc_sp_get(struct xc_nl *nl, const struct xc_sp *id, struct xc_sp **out, struct xc_err *err)
+{
+	struct nl_msg *msg = build_id(XFRM_MSG_GETPOLICY, id);
+	struct xc_sp *sp = NULL;
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	r = xc_nl_request(nl, msg, parse_one, &sp, err);
+	if (r == 0 && !sp)
+		r = -EBADMSG;
+	if (r < 0) {
+		xc_sp_free(sp);
+		return r;
+	}
+	*out = sp;
+	return 0;
+}
+
+int xc_sp_del(struct xc_nl *nl, const struct xc_sp *id, struct xc_err *err)
+{
+	struct nl_msg *msg = build_id(XFRM_MSG_DELPOLICY, id);
+
+	if (!msg)
+		return -ENOMEM;
+	return xc_nl_request(nl, msg, NULL, NULL, err);
+}
+
+int xc_sp_flush(struct xc_nl *nl, bool has_ptype, uint8_t ptype, struct xc_err *err)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_FLUSHPOLICY, 0);
+	struct xfrm_userpolicy_type t;
+
+	if (!msg)
+		return -ENOMEM;
+	memset(&t, 0, sizeof(t));
+	t.type = ptype;
+	if (has_ptype && nla_put(msg, XFRMA_POLICY_TYPE, sizeof(t), &t) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return xc_nl_request(nl, msg, NULL, NULL, err);
+}
+
+/* Copy a fixed-size attribute if present and long enough. */
+static int get_fixed(struct nlattr **tb, int type, void *dst, size_t size, bool *has)
+{
+	if (!tb[type])
+		return 0;
+	if ((size_t)nla_len(tb[type]) < size)
+		return -EBADMSG;
+	memcpy(dst, nla_data(tb[type]), size);
+	if (has)
+		*has = true;
+	return 0;
+}
+
+static int parse_spdinfo(const struct nlmsghdr *nlh, void *arg)
+{
+	struct xc_spd_info *info = arg;
+	struct nlattr *tb[XFRMA_SPD_MAX + 1];
+	struct xfrmu_spdinfo si;
+	struct xfrmu_spdhinfo hi;
+	struct xfrmu_spdhthresh t4, t6;
+	bool has_si = false, has_hi = false;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSPDINFO)
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(uint32_t), tb, XFRMA_SPD_MAX, NULL) < 0)
+		return -EBADMSG;
+	if (get_fixed(tb, XFRMA_SPD_INFO, &si, sizeof(si), &has_si) < 0 ||
+	    get_fixed(tb, XFRMA_SPD_HINFO, &hi, sizeof(hi), &has_hi) < 0 ||
+	    get_fixed(tb, XFRMA_SPD_IPV4_HTHRESH, &t4, sizeof(t4), &info->has_hthresh4) < 0 ||
+	    get_fixed(tb, XFRMA_SPD_IPV6_HTHRESH, &t6, sizeof(t6), &info->has_hthresh6) < 0)
+		return -EBADMSG;
+	if (has_si) {
+		info->in = si.incnt;
+		info->out = si.outcnt;
+		info->fwd = si.fwdcnt;
+		info->sock_in = si.inscnt;
+		info->sock_out = si.outscnt;
+		info->sock_fwd = si.fwdscnt;
+	}
+	if (has_hi) {
+		info->hash_buckets = hi.spdhcnt;
+		info->hash_max = hi.spdhmcnt;
+	}
+	if (info->has_hthresh4) {
+		info->hthresh4_local = t4.lbits;
+		info->hthresh4_remote = t4.rbits;
+	}
+	if (info->has_hthresh6) {
+		info->hthresh6_local = t6.lbits;
+		info->hthresh6_remote = t6.rbits;
+	}
+	return 0;
+}
+
+int xc_sp_count(struct xc_nl *nl, struct xc_spd_info *out, struct xc_err *err)
+{
+	uint32_t flags = 0xffffffff;
+	struct nl_msg *msg = msg_with(XFRM_MSG_GETSPDINFO, 0, &flags, sizeof(flags));
+
+	memset(out, 0, sizeof(*out));
+	if (!msg)
+		return -ENOMEM;
+	return xc_nl_request(nl, msg, parse_spdinfo, out, err);
+}
+
+static int parse_default(const struct nlmsghdr *nlh, void *arg)
+{
+	struct xc_sp_default *d = arg;
+	const struct xfrm_userpolicy_default *up = NLMSG_DATA(nlh);
+
+	if (nlh->nlmsg_type != XFRM_MSG_GETDEFAULT)
+		return 0;
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*up)))
+		return -EBADMSG;
+	d->in = up->in;
+	d->fwd = up->fwd;
+	d->out = up->out;
+	return 0;
+}
+
+int xc_sp_get_default(struct xc_nl *nl, struct xc_sp_default *out, struct xc_err *err)
+{
+	struct xfrm_userpolicy_default up;
+	struct nl_msg *msg;
+
+	memset(&up, 0, sizeof(up));
+	memset(out, 0, sizeof(*out));
+	msg = msg_with(XFRM_MSG_GETDEFAULT, 0, &up, sizeof(up));
+	if (!msg)
+		return -ENOMEM;
+	return xc_nl_request(nl, msg, parse_default, out, err);
+}
+
+int xc_sp_set_default(struct xc_nl *nl, const struct xc_sp_default *d, struct xc_err *err)
+{
+	struct xfrm_userpolicy_default up;
+	struct nl_msg *msg;
+
+	memset(&up, 0, sizeof(up));
+	up.in = d->in;
+	up.fwd = d->fwd;
+	up.out = d->out;
+	msg = msg_with(XFRM_MSG_SETDEFAULT, 0, &up, sizeof(up));
+	if (!msg)
+		return -ENOMEM;
+	return xc_nl_request(nl, msg, NULL, NULL, err);
+}
+
+struct dump_state {
+	xc_sp_cb cb;
+	void *arg;
+	struct xc_sp sp;
+};
+
+static int dump_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_state *st = arg;
+	int r;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY)
+		return 0;
+	r = xc_sp_parse(nlh, &st->sp);
+	return r < 0 ? r : st->cb(&st->sp, st->arg);
+}
+
+int xc_sp_dump(struct xc_nl *nl, xc_sp_cb cb, void *arg, struct xc_err *err)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_GETPOLICY, NLM_F_DUMP);
+	struct dump_state *st;
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	st = malloc(sizeof(*st));
+	if (!st) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	st->cb = cb;
+	st->arg = arg;
+	r = xc_nl_request(nl, msg, dump_one, st, err);
+	free(st);
+	return r;
+}
+
+int xc_sp_parse(const struct nlmsghdr *nlh, struct xc_sp *sp)
+{
+	struct nlattr *tb[XFRMA_MAX + 1];
+	struct xfrm_userpolicy_type t;
+	size_t hdr;
+	int r;
+
+	memset(sp, 0, sizeof(*sp));
+	memset(&t, 0, sizeof(t));
+	/* where the policy's xfrm_userpolicy_info is, by message type */
+	switch (nlh->nlmsg_type) {
+	case XFRM_MSG_NEWPOLICY:
+	case XFRM_MSG_UPDPOLICY:
+		hdr = sizeof(struct xfrm_userpolicy_info);
+		break;
+	case XFRM_MSG_DELPOLICY: /* xfrm_userpolicy_id, the policy in XFRMA_POLICY */
+		hdr = sizeof(struct xfrm_userpolicy_id);
+		break;
+	case XFRM_MSG_POLEXPIRE:
+		hdr = sizeof(struct xfrm_user_polexpire);
+		break;
+	default:
+		return -EBADMSG;
+	}
+	if (nlh->nlmsg_len < NLMSG_LENGTH(hdr))
+		return -EBADMSG;
+	/* no policy: lengths are checked one by one below */
+	if (nlmsg_parse((struct nlmsghdr *)nlh, (int)hdr, tb, XFRMA_MAX, NULL) < 0)
+		return -EBADMSG;
+	if (nlh->nlmsg_type == XFRM_MSG_DELPOLICY) {
+		if (!tb[XFRMA_POLICY] ||
+		    get_fixed(tb, XFRMA_POLICY, &sp->info, sizeof(sp->info), NULL) < 0)
+			return -EBADMSG;
+	} else {
+		memcpy(&sp->info, NLMSG_DATA(nlh), sizeof(sp->info));
+	}
+	if (tb[XFRMA_TMPL]) {
+		size_t len = (size_t)nla_len(tb[XFRMA_TMPL]);
+
+		if (len % sizeof(sp->tmpl[0]) || len > sizeof(sp->tmpl))
+			return -EBADMSG;
+		sp->n_tmpl = (unsigned int)(len / sizeof(sp->tmpl[0]));
+		memcpy(sp->tmpl, nla_data(tb[XFRMA_TMPL]), len);
+	}
+	if ((r = get_fixed(tb, XFRMA_POLICY_TYPE, &t, sizeof(t), &sp->has_ptype)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_MARK, &sp->mark, sizeof(sp->mark), &sp->has_mark)) < 0 ||
+	    (r = get_fixed(tb, XFRMA_IF_ID, &sp->if_id, sizeof(sp->if_id), &sp->has_if_id)) < 0)
+		return r;
+	sp->ptype = sp->has_ptype ? t.type : XFRM_POLICY_TYPE_MAIN;
+	if (tb[XFRMA_SEC_CTX]) {
+		const struct xfrm_user_sec_ctx *c = nla_data(tb[XFRMA_SEC_CTX]);
+		size_t len = (size_t)nla_len(tb[XFRMA_SEC_CTX]);
+
+		if (len < sizeof(*c) || c->ctx_len > len - sizeof(*c) || c->ctx_len >= XC_CTX_MAX)
+			return -EBADMSG;
+		/* ip counts a terminating NUL in ctx_len; the string ends there */
+		memcpy(sp->ctx.str, c + 1, c->ctx_len);
+		sp->ctx.str[c->ctx_len] = '\0';
+		sp->ctx.doi = c->ctx_doi;
+		sp->ctx.alg = c->ctx_alg;
+		sp->has_ctx = true;
+	}
+	return 0;
+}
