@@ -61,6 +61,7 @@ extern FILE *cli_key_in;
  * "key" only with -k. */
 void cli_print_key(const unsigned char *key, unsigned int len);
 
+struct xc_err;
 struct xc_sa;
 struct xfrm_selector;
 /* An SA as `state list` shows it. key: its JSON member name inside an
@@ -75,6 +76,22 @@ void cli_print_sel(const struct xfrm_selector *sel);
 void cli_sep(void);
 
 int monitor_main(int argc, char **argv);
+
+/* A kernel refusal, one line: "CTX: WHAT: errno text (kernel's text)";
+ * with absent (e.g. "no such SA"), ESRCH and ENOENT are said that way.
+ * Returns EXIT_RUNTIME. */
+int cli_refused(const char *ctx, const char *what, int err, const struct xc_err *xe,
+		const char *absent);
+/* print_end(), and a write error said as "CTX: writing output: …". */
+int cli_finish_output(const char *ctx);
+
+struct xfrm_lifetime_cfg;
+struct xfrm_lifetime_cur;
+/* -s: limits and current use, as ip shows them ("lifetime", "current"). */
+void cli_print_lifetime(const struct xfrm_lifetime_cfg *cfg, const struct xfrm_lifetime_cur *cur);
+/* A time in seconds since the epoch: text as fmt with "YYYY-MM-DD hh:mm:ss"
+ * or "-" for never; JSON the number or null. */
+void cli_print_time(const char *key, const char *fmt, uint64_t t);
 
 /* One item of a sub-command table, as in main.c's. */
 struct subcmd {

@@ -1,8 +1,11 @@
 /* Helpers shared by the commands. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <linux/xfrm.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "nl.h"
@@ -97,6 +100,91 @@ void cli_print_key(const unsigned char *key, unsigned int len)
 	buf[2 + 2 * len] = '\0';
 	print_string(PRINT_ANY, "key", " %s", buf);
 	explicit_bzero(buf, sizeof(buf));
+}
+
+int cli_refused(const char *ctx, const char *what, int err, const struct xc_err *xe,
+		const char *absent)
+{
+	if (absent && (err == -ESRCH || err == -ENOENT)) /* the kernel's "not found" */
+		err_msg("%s: %s: %s", ctx, what, absent);
+	else if (err == -EOPNOTSUPP && xe->msg[0]) /* the text says what is not supported */
+		err_msg("%s: %s: %s", ctx, what, xe->msg);
+	else if (xe->msg[0])
+		err_msg("%s: %s: %s (%s)", ctx, what, strerror(-err), xe->msg);
+	else
+		err_msg("%s: %s: %s", ctx, what, strerror(-err));
+	return EXIT_RUNTIME;
+}
+
+int cli_finish_output(const char *ctx)
+{
+	int err = print_end();
+
+	if (err < 0) {
+		err_msg("%s: writing output: %s", ctx, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static void print_limit(const char *key, const char *fmt, uint64_t v)
+{
+	if (v == XFRM_INF) {
+		print_null(key);
+		print_text(" (INF)");
+	} else {
+		print_uint(PRINT_ANY, key, fmt, v);
+	}
+}
+
+void cli_print_time(const char *key, const char *fmt, uint64_t t)
+{
+	char b[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !localtime_r(&tt, &tm) || !strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm)) {
+		print_null(key);
+		print_text(fmt, "-");
+		return;
+	}
+	print_uint(PRINT_JSON, key, NULL, t);
+	print_text(fmt, b);
+}
+
+void cli_print_lifetime(const struct xfrm_lifetime_cfg *l, const struct xfrm_lifetime_cur *c)
+{
+	print_open_object("lifetime");
+	print_text("lifetime config:");
+	cli_sep();
+	print_text("  limit: soft");
+	print_limit("byte-soft", " %" PRIu64, l->soft_byte_limit);
+	print_text("(bytes), hard");
+	print_limit("byte-hard", " %" PRIu64, l->hard_byte_limit);
+	print_text("(bytes)");
+	cli_sep();
+	print_text("  limit: soft");
+	print_limit("packet-soft", " %" PRIu64, l->soft_packet_limit);
+	print_text("(packets), hard");
+	print_limit("packet-hard", " %" PRIu64, l->hard_packet_limit);
+	print_text("(packets)");
+	cli_sep();
+	print_uint(PRINT_ANY, "time-soft", "  expire add: soft %" PRIu64, l->soft_add_expires_seconds);
+	print_uint(PRINT_ANY, "time-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_add_expires_seconds);
+	cli_sep();
+	print_uint(PRINT_ANY, "time-use-soft", "  expire use: soft %" PRIu64, l->soft_use_expires_seconds);
+	print_uint(PRINT_ANY, "time-use-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_use_expires_seconds);
+	print_close_object();
+	cli_sep();
+	print_open_object("current");
+	print_text("lifetime current:");
+	cli_sep();
+	print_uint(PRINT_ANY, "bytes", "  %" PRIu64 "(bytes)", c->bytes);
+	print_uint(PRINT_ANY, "packets", ", %" PRIu64 "(packets)", c->packets);
+	cli_sep();
+	cli_print_time("add-time", "  add %s", c->add_time);
+	cli_print_time("use-time", " use %s", c->use_time);
+	print_close_object();
 }
 
 int cli_dispatch(const char *ctx, const struct subcmd *table, size_t n, int argc, char **argv,

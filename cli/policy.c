@@ -164,73 +164,6 @@ static void print_tmpl(const struct xfrm_user_tmpl *t, uint16_t sel_family)
 	print_close_object();
 }
 
-static void print_limit(const char *key, const char *fmt, uint64_t v)
-{
-	if (v == XFRM_INF)
-		print_null(key), print_text(" (INF)");
-	else
-		print_uint(PRINT_ANY, key, fmt, v);
-}
-
-static void print_time(const char *key, const char *fmt, uint64_t t)
-{
-	char b[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!t || !localtime_r(&tt, &tm) || !strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm)) {
-		print_null(key);
-		print_text(fmt, "-");
-		return;
-	}
-	print_uint(PRINT_JSON, key, NULL, t);
-	print_text(fmt, b);
-}
-
-/* -s: the lifetime limits and the current use, as ip shows them. */
-static void print_lifetime(const struct xfrm_userpolicy_info *p)
-{
-	const struct xfrm_lifetime_cfg *l = &p->lft;
-	const struct xfrm_lifetime_cur *c = &p->curlft;
-
-	sep(1);
-	print_open_object("lifetime");
-	print_text("lifetime config:");
-	sep(1);
-	print_text("  limit: soft");
-	print_limit("byte-soft", " %" PRIu64, l->soft_byte_limit);
-	print_text("(bytes), hard");
-	print_limit("byte-hard", " %" PRIu64, l->hard_byte_limit);
-	print_text("(bytes)");
-	sep(1);
-	print_text("  limit: soft");
-	print_limit("packet-soft", " %" PRIu64, l->soft_packet_limit);
-	print_text("(packets), hard");
-	print_limit("packet-hard", " %" PRIu64, l->hard_packet_limit);
-	print_text("(packets)");
-	sep(1);
-	print_uint(PRINT_ANY, "time-soft", "  expire add: soft %" PRIu64,
-		   l->soft_add_expires_seconds);
-	print_uint(PRINT_ANY, "time-hard", "(sec), hard %" PRIu64 "(sec)",
-		   l->hard_add_expires_seconds);
-	sep(1);
-	print_uint(PRINT_ANY, "time-use-soft", "  expire use: soft %" PRIu64,
-		   l->soft_use_expires_seconds);
-	print_uint(PRINT_ANY, "time-use-hard", "(sec), hard %" PRIu64 "(sec)",
-		   l->hard_use_expires_seconds);
-	print_close_object();
-	sep(1);
-	print_open_object("current");
-	print_text("lifetime current:");
-	sep(1);
-	print_uint(PRINT_ANY, "bytes", "  %" PRIu64 "(bytes)", c->bytes);
-	print_uint(PRINT_ANY, "packets", ", %" PRIu64 "(packets)", c->packets);
-	sep(1);
-	print_time("add-time", "  add %s", c->add_time);
-	print_time("use-time", " use %s", c->use_time);
-	print_close_object();
-}
-
 void cli_print_sp(const char *key, const struct xc_sp *sp)
 {
 	const struct xfrm_userpolicy_info *p = &sp->info;
@@ -258,8 +191,10 @@ void cli_print_sp(const char *key, const struct xc_sp *sp)
 		print_named(PRINT_ANY, "share", " share %s", " share %" PRIu64, share, p->share);
 	if (p->flags)
 		print_flags(p->flags);
-	if (G.stats)
-		print_lifetime(p);
+	if (G.stats) {
+		sep(1);
+		cli_print_lifetime(&p->lft, &p->curlft);
+	}
 	if (sp->has_mark) {
 		sep(1);
 		print_open_object("mark");
@@ -301,29 +236,6 @@ static const char *sp_name(const struct xc_sp *sp, bool by_index)
 	return b;
 }
 
-/* A kernel refusal: "policy add: policy …: File exists (extack text)". */
-static int refused(const char *ctx, const char *what, int err, const struct xc_err *xe)
-{
-	if (err == -ENOENT || err == -ESRCH) /* the kernel's "no such policy" */
-		err_msg("%s: %s: no such policy", ctx, what);
-	else if (xe->msg[0])
-		err_msg("%s: %s: %s (%s)", ctx, what, strerror(-err), xe->msg);
-	else
-		err_msg("%s: %s: %s", ctx, what, strerror(-err));
-	return EXIT_RUNTIME;
-}
-
-static int finish_output(const char *ctx)
-{
-	int err = print_end();
-
-	if (err < 0) {
-		err_msg("%s: writing output: %s", ctx, strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	return EXIT_OK;
-}
-
 /* ---- commands ---- */
 
 static int do_add(int argc, char **argv, bool update)
@@ -347,14 +259,14 @@ static int do_add(int argc, char **argv, bool update)
 	if (G.dry_run) {
 		print_init(stdout, G.json);
 		cli_print_sp(NULL, sp);
-		ret = finish_output(ctx);
+		ret = cli_finish_output(ctx);
 		goto out;
 	}
 	ret = EXIT_RUNTIME;
 	if (!(nl = cli_nl(ctx)))
 		goto out;
 	r = xc_sp_add(nl, sp, update, &xe);
-	ret = r < 0 ? refused(ctx, sp_name(sp, false), r, &xe) : EXIT_OK;
+	ret = r < 0 ? cli_refused(ctx, sp_name(sp, false), r, &xe, update ? "no such policy" : NULL) : EXIT_OK;
 out:
 	xc_sp_free(sp);
 	return ret;
@@ -399,12 +311,12 @@ static int cmd_get(int argc, char **argv)
 		goto out;
 	r = xc_sp_get(nl, id, &sp, &xe);
 	if (r < 0) {
-		ret = refused("policy get", sp_name(id, id->info.index != 0), r, &xe);
+		ret = cli_refused("policy get", sp_name(id, id->info.index != 0), r, &xe, "no such policy");
 		goto out;
 	}
 	print_init(stdout, G.json);
 	cli_print_sp(NULL, sp);
-	ret = finish_output("policy get");
+	ret = cli_finish_output("policy get");
 out:
 	xc_sp_free(sp);
 	xc_sp_free(id);
@@ -427,7 +339,7 @@ static int cmd_del(int argc, char **argv)
 	if (!(nl = cli_nl("policy delete")))
 		goto out;
 	r = xc_sp_del(nl, id, &xe);
-	ret = r < 0 ? refused("policy delete", sp_name(id, id->info.index != 0), r, &xe) : EXIT_OK;
+	ret = r < 0 ? cli_refused("policy delete", sp_name(id, id->info.index != 0), r, &xe, "no such policy") : EXIT_OK;
 out:
 	xc_sp_free(id);
 	return ret;
@@ -470,10 +382,10 @@ static int cmd_list(int argc, char **argv)
 	if (r < 0) {
 		print_end();
 		cli_nl_close(); /* a dump stopped midway leaves replies queued */
-		ret = refused("policy list", "dump", r, &xe);
+		ret = cli_refused("policy list", "dump", r, &xe, "no such policy");
 		goto out;
 	}
-	ret = finish_output("policy list");
+	ret = cli_finish_output("policy list");
 out:
 	free(filter);
 	return ret;
@@ -497,8 +409,8 @@ static int cmd_flush(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sp_flush(nl, has_ptype, ptype, &xe);
 	if (r < 0)
-		return refused("policy flush", has_ptype && ptype ? "sub policies" : "policies", r,
-			       &xe);
+		return cli_refused("policy flush", has_ptype && ptype ? "sub policies" : "policies", r,
+			       &xe, "no such policy");
 	return EXIT_OK;
 }
 
@@ -527,7 +439,7 @@ static int cmd_count(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sp_count(nl, &info, &xe);
 	if (r < 0)
-		return refused("policy count", "SPD info", r, &xe);
+		return cli_refused("policy count", "SPD info", r, &xe, "no such policy");
 	print_init(stdout, G.json);
 	print_open_object(NULL);
 	/* ip's own spacing, which scripts grep for ("SPD IN  0 OUT 1 FWD 0") */
@@ -563,7 +475,7 @@ static int cmd_count(int argc, char **argv)
 	}
 	print_close_object();
 	print_nl();
-	return finish_output("policy count");
+	return cli_finish_output("policy count");
 }
 
 static int cmd_setdefault(int argc, char **argv)
@@ -583,7 +495,7 @@ static int cmd_setdefault(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sp_set_default(nl, &d, &xe);
 	if (r < 0)
-		return refused("policy setdefault", "default policy", r, &xe);
+		return cli_refused("policy setdefault", "default policy", r, &xe, "no such policy");
 	return EXIT_OK;
 }
 
@@ -605,7 +517,7 @@ static int cmd_getdefault(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sp_get_default(nl, &d, &xe);
 	if (r < 0)
-		return refused("policy getdefault", "default policy", r, &xe);
+		return cli_refused("policy getdefault", "default policy", r, &xe, "no such policy");
 	print_init(stdout, G.json);
 	print_open_object(NULL);
 	print_text("Default policies:");
@@ -617,7 +529,7 @@ static int cmd_getdefault(int argc, char **argv)
 	print_string(PRINT_ANY, "out", "out: %s", default_name(d.out));
 	print_close_object();
 	print_nl();
-	return finish_output("policy getdefault");
+	return cli_finish_output("policy getdefault");
 }
 
 int policy_main(int argc, char **argv)

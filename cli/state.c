@@ -134,65 +134,9 @@ static void print_flags(const char *key, const char *kw, uint32_t flags,
 	print_close_array();
 }
 
-static void print_limit(const char *key, const char *fmt, uint64_t v)
-{
-	if (v == XFRM_INF)
-		print_null(key), print_text(fmt[0] == ' ' ? " (INF)" : "(INF)");
-	else
-		print_uint(PRINT_ANY, key, fmt, v);
-}
-
-static void print_time(const char *key, const char *fmt, uint64_t t)
-{
-	char b[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!t || !localtime_r(&tt, &tm) || !strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm)) {
-		print_null(key);
-		print_text(fmt, "-");
-		return;
-	}
-	print_uint(PRINT_JSON, key, NULL, t);
-	print_text(fmt, b);
-}
-
 static void print_stats(const struct xc_sa *sa)
 {
-	const struct xfrm_lifetime_cfg *l = &sa->info.lft;
-	const struct xfrm_lifetime_cur *c = &sa->info.curlft;
-
-	print_open_object("lifetime");
-	print_text("lifetime config:");
-	cli_sep();
-	print_text("  limit: soft");
-	print_limit("byte-soft", " %" PRIu64, l->soft_byte_limit);
-	print_text("(bytes), hard");
-	print_limit("byte-hard", " %" PRIu64, l->hard_byte_limit);
-	print_text("(bytes)");
-	cli_sep();
-	print_text("  limit: soft");
-	print_limit("packet-soft", " %" PRIu64, l->soft_packet_limit);
-	print_text("(packets), hard");
-	print_limit("packet-hard", " %" PRIu64, l->hard_packet_limit);
-	print_text("(packets)");
-	cli_sep();
-	print_uint(PRINT_ANY, "time-soft", "  expire add: soft %" PRIu64, l->soft_add_expires_seconds);
-	print_uint(PRINT_ANY, "time-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_add_expires_seconds);
-	cli_sep();
-	print_uint(PRINT_ANY, "time-use-soft", "  expire use: soft %" PRIu64, l->soft_use_expires_seconds);
-	print_uint(PRINT_ANY, "time-use-hard", "(sec), hard %" PRIu64 "(sec)", l->hard_use_expires_seconds);
-	print_close_object();
-	cli_sep();
-	print_open_object("current");
-	print_text("lifetime current:");
-	cli_sep();
-	print_uint(PRINT_ANY, "bytes", "  %" PRIu64 "(bytes)", c->bytes);
-	print_uint(PRINT_ANY, "packets", ", %" PRIu64 "(packets)", c->packets);
-	cli_sep();
-	print_time("add-time", "  add %s", c->add_time);
-	print_time("use-time", " use %s", c->use_time);
-	print_close_object();
+	cli_print_lifetime(&sa->info.lft, &sa->info.curlft);
 	cli_sep();
 	print_open_object("stats");
 	print_uint(PRINT_ANY, "replay-window", "stats: replay-window %" PRIu64, sa->info.stats.replay_window);
@@ -336,7 +280,7 @@ void cli_print_sa(const char *key, const struct xc_sa *sa)
 		print_stats(sa);
 		if (sa->has_lastused) {
 			cli_sep();
-			print_time("lastused", "lastused %s", sa->lastused);
+			cli_print_time("lastused", "lastused %s", sa->lastused);
 		}
 	}
 	print_close_object();
@@ -353,31 +297,6 @@ static const char *sa_name(const struct xc_sa *sa)
 	snprintf(b, sizeof(b), "SA %s spi 0x%08x dst %s", proto ? proto : "?",
 		 ntohl(sa->info.id.spi), cli_addr(sa->info.family, &sa->info.id.daddr));
 	return b;
-}
-
-/* A kernel refusal: "state add: SA …: File exists (extack text)". */
-static int refused(const char *ctx, const char *what, int err, const struct xc_err *xe)
-{
-	if (err == -ESRCH) /* the kernel's "no such SA" */
-		err_msg("%s: %s: no such SA", ctx, what);
-	else if (err == -EOPNOTSUPP && xe->msg[0])
-		err_msg("%s: %s: %s", ctx, what, xe->msg);
-	else if (xe->msg[0])
-		err_msg("%s: %s: %s (%s)", ctx, what, strerror(-err), xe->msg);
-	else
-		err_msg("%s: %s: %s", ctx, what, strerror(-err));
-	return EXIT_RUNTIME;
-}
-
-static int finish_output(const char *ctx)
-{
-	int err = print_end();
-
-	if (err < 0) {
-		err_msg("%s: writing output: %s", ctx, strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	return EXIT_OK;
 }
 
 /* ---- commands ---- */
@@ -406,7 +325,7 @@ static int do_add(int argc, char **argv, bool update)
 	if (G.dry_run) {
 		print_init(stdout, G.json);
 		cli_print_sa(NULL, sa);
-		ret = finish_output(ctx);
+		ret = cli_finish_output(ctx);
 		goto out;
 	}
 	ret = EXIT_RUNTIME;
@@ -414,7 +333,7 @@ static int do_add(int argc, char **argv, bool update)
 		goto out;
 	r = xc_sa_add(nl, sa, update, &xe);
 	if (r < 0) {
-		ret = refused(ctx, sa_name(sa), r, &xe);
+		ret = cli_refused(ctx, sa_name(sa), r, &xe, update ? "no such SA" : NULL);
 		goto out;
 	}
 	ret = EXIT_OK;
@@ -441,10 +360,10 @@ static int cmd_get(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sa_get(nl, &id, &sa, &xe);
 	if (r < 0)
-		return refused("state get", sa_name(&id), r, &xe);
+		return cli_refused("state get", sa_name(&id), r, &xe, "no such SA");
 	print_init(stdout, G.json);
 	cli_print_sa(NULL, sa);
-	ret = finish_output("state get");
+	ret = cli_finish_output("state get");
 	xc_sa_free(sa);
 	return ret;
 }
@@ -466,7 +385,7 @@ static int cmd_del(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sa_del(nl, &id, &xe);
 	if (r < 0)
-		return refused("state delete", sa_name(&id), r, &xe);
+		return cli_refused("state delete", sa_name(&id), r, &xe, "no such SA");
 	return EXIT_OK;
 }
 
@@ -486,10 +405,10 @@ static int cmd_allocspi(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sa_allocspi(nl, &id, min, max, &sa, &xe);
 	if (r < 0)
-		return refused("state allocspi", "SPI range", r, &xe);
+		return cli_refused("state allocspi", "SPI range", r, &xe, "no such SA");
 	print_init(stdout, G.json);
 	cli_print_sa(NULL, sa);
-	ret = finish_output("state allocspi");
+	ret = cli_finish_output("state allocspi");
 	xc_sa_free(sa);
 	return ret;
 }
@@ -535,10 +454,10 @@ static int cmd_list(int argc, char **argv)
 	if (r < 0) {
 		print_end();
 		cli_nl_close(); /* a dump stopped midway leaves replies queued */
-		ret = refused("state list", "dump", r, &xe);
+		ret = cli_refused("state list", "dump", r, &xe, "no such SA");
 		goto out;
 	}
-	ret = finish_output("state list");
+	ret = cli_finish_output("state list");
 out:
 	free(st);
 	return ret;
@@ -565,7 +484,7 @@ static int cmd_flush(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sa_flush(nl, f.proto ? f.sa.info.id.proto : 0, &xe);
 	if (r < 0)
-		return refused("state flush", "flush", r, &xe);
+		return cli_refused("state flush", "flush", r, &xe, "no such SA");
 	return EXIT_OK;
 }
 
@@ -584,7 +503,7 @@ static int cmd_count(int argc, char **argv)
 		return EXIT_RUNTIME;
 	r = xc_sa_count(nl, &info, &xe);
 	if (r < 0)
-		return refused("state count", "SAD info", r, &xe);
+		return cli_refused("state count", "SAD info", r, &xe, "no such SA");
 	print_init(stdout, G.json);
 	print_open_object(NULL);
 	print_uint(PRINT_ANY, "count", "SAD count %" PRIu64, info.count);
@@ -594,7 +513,7 @@ static int cmd_count(int argc, char **argv)
 	}
 	print_close_object();
 	print_nl();
-	return finish_output("state count");
+	return cli_finish_output("state count");
 }
 
 int state_main(int argc, char **argv)

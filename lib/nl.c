@@ -1,6 +1,7 @@
 #include "nl.h"
 
 #include <errno.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
@@ -69,6 +70,18 @@ int xc_nl_errno(int nle)
 		return -EBADMSG;
 	default: return -EIO;
 	}
+}
+
+int xc_nla_copy(struct nlattr **tb, int type, void *dst, size_t size, bool *has)
+{
+	if (!tb[type])
+		return 0;
+	if ((size_t)nla_len(tb[type]) < size)
+		return -EBADMSG;
+	memcpy(dst, nla_data(tb[type]), size);
+	if (has)
+		*has = true;
+	return 0;
 }
 
 int xc_nl_open(struct xc_nl **out)

@@ -9,6 +9,7 @@
 #define XFRMCTL_NL_H
 
 #include <linux/netlink.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct nl_msg;
@@ -35,6 +36,11 @@ typedef int (*xc_msg_cb)(const struct nlmsghdr *nlh, void *arg);
  * NLM_F_ACK itself for requests that are not dumps. Returns 0 or -errno. */
 int xc_nl_request(struct xc_nl *nl, struct nl_msg *msg, xc_msg_cb cb, void *arg,
 		  struct xc_err *err);
+
+struct nlattr;
+/* Copy attribute tb[type] into dst if present (and set *has, if given);
+ * -EBADMSG if it is shorter than size. For parsers of kernel messages. */
+int xc_nla_copy(struct nlattr **tb, int type, void *dst, size_t size, bool *has);
 
 /* Convert a libnl -NLE_* code to -errno (the one place that does);
  * non-negative values pass through. */

@@ -401,16 +401,17 @@ static int get_alg(const struct nlattr *a, int type, struct xc_sa_alg *alg)
 	return 0;
 }
 
-/* Copy a fixed-size attribute if present and long enough. */
-static int get_fixed(struct nlattr **tb, int type, void *dst, size_t size, bool *has)
+int xc_sec_ctx_parse(const void *data, size_t len, struct xc_sec_ctx *ctx)
 {
-	if (!tb[type])
-		return 0;
-	if ((size_t)nla_len(tb[type]) < size)
+	const struct xfrm_user_sec_ctx *c = data;
+
+	if (len < sizeof(*c) || c->ctx_len > len - sizeof(*c) || c->ctx_len >= XC_CTX_MAX)
 		return -EBADMSG;
-	memcpy(dst, nla_data(tb[type]), size);
-	if (has)
-		*has = true;
+	/* ip counts a terminating NUL in ctx_len; the string ends there anyway */
+	memcpy(ctx->str, c + 1, c->ctx_len);
+	ctx->str[c->ctx_len] = '\0';
+	ctx->doi = c->ctx_doi;
+	ctx->alg = c->ctx_alg;
 	return 0;
 }
 
@@ -442,7 +443,7 @@ int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
 	if (nlmsg_parse((struct nlmsghdr *)nlh, (int)hdr, tb, XC_XFRMA_SA_DIR, NULL) < 0)
 		return -EBADMSG;
 	if (nlh->nlmsg_type == XFRM_MSG_DELSA) {
-		if (!tb[XFRMA_SA] || get_fixed(tb, XFRMA_SA, &sa->info, sizeof(sa->info), NULL) < 0)
+		if (!tb[XFRMA_SA] || xc_nla_copy(tb, XFRMA_SA, &sa->info, sizeof(sa->info), NULL) < 0)
 			return -EBADMSG;
 	} else {
 		memcpy(&sa->info, NLMSG_DATA(nlh), sizeof(sa->info));
@@ -459,32 +460,26 @@ int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
 	} else if (tb[XFRMA_ALG_AUTH] && get_alg(tb[XFRMA_ALG_AUTH], XFRMA_ALG_AUTH, &sa->auth) < 0) {
 		return -EBADMSG;
 	}
-	if ((r = get_fixed(tb, XFRMA_ENCAP, &sa->encap, sizeof(sa->encap), &sa->has_encap)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_COADDR, &sa->coaddr, sizeof(sa->coaddr), &sa->has_coaddr)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_MARK, &sa->mark, sizeof(sa->mark), &sa->has_mark)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_SET_MARK, &sa->output_mark, 4, &sa->has_output_mark)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_SET_MARK_MASK, &sa->output_mark_mask, 4, NULL)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_IF_ID, &sa->if_id, 4, &sa->has_if_id)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_TFCPAD, &sa->tfcpad, 4, &sa->has_tfcpad)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_SA_EXTRA_FLAGS, &sa->extra_flags, 4, &sa->has_extra_flags)) < 0 ||
-	    (r = get_fixed(tb, XC_XFRMA_SA_DIR, &sa->dir, 1, &sa->has_dir)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_OFFLOAD_DEV, &sa->offload, sizeof(sa->offload), &sa->has_offload)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_REPLAY_VAL, &sa->replay, sizeof(sa->replay), &sa->has_replay)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_REPLAY_ESN_VAL, &sa->esn, sizeof(sa->esn), &sa->has_replay_esn)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_LASTUSED, &sa->lastused, sizeof(sa->lastused), &sa->has_lastused)) < 0)
+	if ((r = xc_nla_copy(tb, XFRMA_ENCAP, &sa->encap, sizeof(sa->encap), &sa->has_encap)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_COADDR, &sa->coaddr, sizeof(sa->coaddr), &sa->has_coaddr)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_MARK, &sa->mark, sizeof(sa->mark), &sa->has_mark)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_SET_MARK, &sa->output_mark, 4, &sa->has_output_mark)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_SET_MARK_MASK, &sa->output_mark_mask, 4, NULL)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_IF_ID, &sa->if_id, 4, &sa->has_if_id)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_TFCPAD, &sa->tfcpad, 4, &sa->has_tfcpad)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_SA_EXTRA_FLAGS, &sa->extra_flags, 4, &sa->has_extra_flags)) < 0 ||
+	    (r = xc_nla_copy(tb, XC_XFRMA_SA_DIR, &sa->dir, 1, &sa->has_dir)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_OFFLOAD_DEV, &sa->offload, sizeof(sa->offload), &sa->has_offload)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_REPLAY_VAL, &sa->replay, sizeof(sa->replay), &sa->has_replay)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_REPLAY_ESN_VAL, &sa->esn, sizeof(sa->esn), &sa->has_replay_esn)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_LASTUSED, &sa->lastused, sizeof(sa->lastused), &sa->has_lastused)) < 0)
 		return r;
 	if (sa->has_output_mark && !tb[XFRMA_SET_MARK_MASK])
 		sa->output_mark_mask = UINT32_MAX;
 	if (tb[XFRMA_SEC_CTX]) {
-		const struct xfrm_user_sec_ctx *c = nla_data(tb[XFRMA_SEC_CTX]);
-		size_t len = (size_t)nla_len(tb[XFRMA_SEC_CTX]);
-
-		if (len < sizeof(*c) || c->ctx_len > len - sizeof(*c) || c->ctx_len >= XC_CTX_MAX)
+		if (xc_sec_ctx_parse(nla_data(tb[XFRMA_SEC_CTX]), (size_t)nla_len(tb[XFRMA_SEC_CTX]),
+				     &sa->ctx) < 0)
 			return -EBADMSG;
-		sa->ctx.doi = c->ctx_doi;
-		sa->ctx.alg = c->ctx_alg;
-		memcpy(sa->ctx.str, c + 1, c->ctx_len);
-		sa->ctx.str[c->ctx_len] = '\0';
 		sa->has_ctx = true;
 	}
 	return 0;

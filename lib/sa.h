@@ -30,6 +30,16 @@
 #define XFRM_OFFLOAD_PACKET 4
 #endif
 
+/* A security context (XFRMA_SEC_CTX) of an SA or a policy. */
+struct xc_sec_ctx {
+	uint8_t doi, alg;
+	char str[XC_CTX_MAX];
+};
+
+/* Read an XFRMA_SEC_CTX attribute's payload (untrusted) into ctx.
+ * Returns 0 or -EBADMSG. */
+int xc_sec_ctx_parse(const void *data, size_t len, struct xc_sec_ctx *ctx);
+
 struct xc_sa_alg {
 	bool set;
 	char name[XC_ALG_NAME_MAX];
@@ -54,10 +64,7 @@ struct xc_sa {
 	uint8_t dir; /* XC_SA_DIR_* */
 	struct xfrm_user_offload offload;
 	char offload_dev[IF_NAMESIZE]; /* from the grammar; resolved to an ifindex */
-	struct {
-		uint8_t doi, alg;
-		char str[XC_CTX_MAX];
-	} ctx;
+	struct xc_sec_ctx ctx;
 	struct xfrm_replay_state replay;
 	struct xfrm_replay_state_esn esn; /* without its bitmap */
 	uint64_t lastused;

@@ -158,18 +158,6 @@ int xc_sp_flush(struct xc_nl *nl, bool has_ptype, uint8_t ptype, struct xc_err *
 	return xc_nl_request(nl, msg, NULL, NULL, err);
 }
 
-/* Copy a fixed-size attribute if present and long enough. */
-static int get_fixed(struct nlattr **tb, int type, void *dst, size_t size, bool *has)
-{
-	if (!tb[type])
-		return 0;
-	if ((size_t)nla_len(tb[type]) < size)
-		return -EBADMSG;
-	memcpy(dst, nla_data(tb[type]), size);
-	if (has)
-		*has = true;
-	return 0;
-}
 
 static int parse_spdinfo(const struct nlmsghdr *nlh, void *arg)
 {
@@ -184,10 +172,10 @@ static int parse_spdinfo(const struct nlmsghdr *nlh, void *arg)
 		return 0;
 	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(uint32_t), tb, XFRMA_SPD_MAX, NULL) < 0)
 		return -EBADMSG;
-	if (get_fixed(tb, XFRMA_SPD_INFO, &si, sizeof(si), &has_si) < 0 ||
-	    get_fixed(tb, XFRMA_SPD_HINFO, &hi, sizeof(hi), &has_hi) < 0 ||
-	    get_fixed(tb, XFRMA_SPD_IPV4_HTHRESH, &t4, sizeof(t4), &info->has_hthresh4) < 0 ||
-	    get_fixed(tb, XFRMA_SPD_IPV6_HTHRESH, &t6, sizeof(t6), &info->has_hthresh6) < 0)
+	if (xc_nla_copy(tb, XFRMA_SPD_INFO, &si, sizeof(si), &has_si) < 0 ||
+	    xc_nla_copy(tb, XFRMA_SPD_HINFO, &hi, sizeof(hi), &has_hi) < 0 ||
+	    xc_nla_copy(tb, XFRMA_SPD_IPV4_HTHRESH, &t4, sizeof(t4), &info->has_hthresh4) < 0 ||
+	    xc_nla_copy(tb, XFRMA_SPD_IPV6_HTHRESH, &t6, sizeof(t6), &info->has_hthresh6) < 0)
 		return -EBADMSG;
 	if (has_si) {
 		info->in = si.incnt;
@@ -334,7 +322,7 @@ int xc_sp_parse(const struct nlmsghdr *nlh, struct xc_sp *sp)
 		return -EBADMSG;
 	if (nlh->nlmsg_type == XFRM_MSG_DELPOLICY) {
 		if (!tb[XFRMA_POLICY] ||
-		    get_fixed(tb, XFRMA_POLICY, &sp->info, sizeof(sp->info), NULL) < 0)
+		    xc_nla_copy(tb, XFRMA_POLICY, &sp->info, sizeof(sp->info), NULL) < 0)
 			return -EBADMSG;
 	} else {
 		memcpy(&sp->info, NLMSG_DATA(nlh), sizeof(sp->info));
@@ -347,22 +335,15 @@ int xc_sp_parse(const struct nlmsghdr *nlh, struct xc_sp *sp)
 		sp->n_tmpl = (unsigned int)(len / sizeof(sp->tmpl[0]));
 		memcpy(sp->tmpl, nla_data(tb[XFRMA_TMPL]), len);
 	}
-	if ((r = get_fixed(tb, XFRMA_POLICY_TYPE, &t, sizeof(t), &sp->has_ptype)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_MARK, &sp->mark, sizeof(sp->mark), &sp->has_mark)) < 0 ||
-	    (r = get_fixed(tb, XFRMA_IF_ID, &sp->if_id, sizeof(sp->if_id), &sp->has_if_id)) < 0)
+	if ((r = xc_nla_copy(tb, XFRMA_POLICY_TYPE, &t, sizeof(t), &sp->has_ptype)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_MARK, &sp->mark, sizeof(sp->mark), &sp->has_mark)) < 0 ||
+	    (r = xc_nla_copy(tb, XFRMA_IF_ID, &sp->if_id, sizeof(sp->if_id), &sp->has_if_id)) < 0)
 		return r;
 	sp->ptype = sp->has_ptype ? t.type : XFRM_POLICY_TYPE_MAIN;
 	if (tb[XFRMA_SEC_CTX]) {
-		const struct xfrm_user_sec_ctx *c = nla_data(tb[XFRMA_SEC_CTX]);
-		size_t len = (size_t)nla_len(tb[XFRMA_SEC_CTX]);
-
-		if (len < sizeof(*c) || c->ctx_len > len - sizeof(*c) || c->ctx_len >= XC_CTX_MAX)
+		if (xc_sec_ctx_parse(nla_data(tb[XFRMA_SEC_CTX]), (size_t)nla_len(tb[XFRMA_SEC_CTX]),
+				     &sp->ctx) < 0)
 			return -EBADMSG;
-		/* ip counts a terminating NUL in ctx_len; the string ends there */
-		memcpy(sp->ctx.str, c + 1, c->ctx_len);
-		sp->ctx.str[c->ctx_len] = '\0';
-		sp->ctx.doi = c->ctx_doi;
-		sp->ctx.alg = c->ctx_alg;
 		sp->has_ctx = true;
 	}
 	return 0;

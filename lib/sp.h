@@ -25,10 +25,7 @@ struct xc_sp {
 	uint8_t ptype; /* XFRM_POLICY_TYPE_*; main when absent */
 	struct xfrm_mark mark;
 	uint32_t if_id;
-	struct {
-		uint8_t doi, alg;
-		char str[XC_CTX_MAX];
-	} ctx;
+	struct xc_sec_ctx ctx;
 };
 
 /* A policy's own direction: socket policies have dir + XFRM_POLICY_MAX. */
