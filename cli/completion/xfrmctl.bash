@@ -3,7 +3,7 @@ _xfrmctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local opts="-j --json -k --keys -s --stats -o --oneline -n --netns -b --batch --force --dry-run -V --version -h --help"
-	local cmds="state monitor version help"
+	local cmds="state policy monitor version help"
 	local i cmd= sub=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -31,7 +31,10 @@ _xfrmctl()
 	extra-flag) COMPREPLY=($(compgen -W "dont-encap-dscp oseq-may-wrap" -- "$cur")); return ;;
 	encap) COMPREPLY=($(compgen -W "espinudp espinudp-nonike espintcp" -- "$cur")); return ;;
 	limit) COMPREPLY=($(compgen -W "time-soft time-hard time-use-soft time-use-hard byte-soft byte-hard packet-soft packet-hard" -- "$cur")); return ;;
-	dir) COMPREPLY=($(compgen -W "in out" -- "$cur")); return ;;
+	dir) COMPREPLY=($(compgen -W "in out fwd" -- "$cur")); return ;;
+	ptype) COMPREPLY=($(compgen -W "main sub" -- "$cur")); return ;;
+	action) COMPREPLY=($(compgen -W "allow block" -- "$cur")); return ;;
+	level) COMPREPLY=($(compgen -W "required use" -- "$cur")); return ;;
 	dev) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	if [[ -z $cmd ]]; then
@@ -39,6 +42,19 @@ _xfrmctl()
 		return
 	fi
 	case $cmd in
+	policy)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W "add update get delete del list flush count setdefault getdefault help" -- "$cur"))
+			return
+		fi
+		case $sub in
+		add | update) COMPREPLY=($(compgen -W "src dst dev proto sport dport type code key dir ctx mark index ptype action priority flag if_id limit tmpl mode reqid level spi" -- "$cur")) ;;
+		get | delete | del) COMPREPLY=($(compgen -W "src dst dev proto sport dport index dir ctx mark ptype if_id" -- "$cur")) ;;
+		list) COMPREPLY=($(compgen -W "src dst dev proto dir index ptype action priority" -- "$cur")) ;;
+		flush) COMPREPLY=($(compgen -W "ptype" -- "$cur")) ;;
+		setdefault) COMPREPLY=($(compgen -W "in out fwd accept block" -- "$cur")) ;;
+		esac
+		;;
 	monitor)
 		COMPREPLY=($(compgen -W "all state policy acquire expire aevent report mapping migrate rcvbuf help" -- "$cur"))
 		;;

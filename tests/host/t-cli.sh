@@ -17,7 +17,7 @@ case_help_lists_commands() {
 	run help
 	t_eq "$rc" 0 "exit status"
 	local c
-	for c in state monitor version help; do
+	for c in state policy monitor version help; do
 		t_match "$out" $'\n'"  $c +[a-z]" "command table entry '$c'"
 	done
 }
