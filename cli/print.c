@@ -54,39 +54,56 @@ static void puts_(const char *s)
 	put(s, strlen(s));
 }
 
-/* An unsigned number in base 10 or 16, at least width digits (zero-padded
- * if zero is set, else space-padded). */
+/* An unsigned number in base 10 or 16, at least width characters:
+ * zero-padded if zero is set, else space-padded on the left (or on the
+ * right if left is set). */
 static void put_num(uint64_t v, unsigned int base, bool upper, unsigned int width, bool zero,
-		    bool neg)
+		    bool neg, bool left)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
-	unsigned int n = 0;
+	unsigned int n = 0, len;
 
 	do {
 		tmp[n++] = digits[v % base];
 		v /= base;
 	} while (v);
+	len = n + neg;
 	if (neg && zero)
 		putch('-');
-	for (unsigned int i = n + neg; i < width; i++)
+	for (unsigned int i = len; !left && i < width; i++)
 		putch(zero ? '0' : ' ');
 	if (neg && !zero)
 		putch('-');
 	while (n)
 		putch(tmp[--n]);
+	for (unsigned int i = len; left && i < width; i++)
+		putch(' ');
+}
+
+/* A string in at least width characters, space-padded on the left (or on
+ * the right if left is set). */
+static void put_str(const char *str, unsigned int width, bool left)
+{
+	size_t n = strlen(str);
+
+	for (size_t i = n; !left && i < width; i++)
+		putch(' ');
+	put(str, n);
+	for (size_t i = n; left && i < width; i++)
+		putch(' ');
 }
 
 /* The values a format's one conversion can take. */
 enum arg_kind { ARG_STR, ARG_UINT, ARG_INT };
 
 /* Text of fmt with its one conversion (%s, %d, %i, %u, %x, %X, with flags
- * '0' and a width, any length modifier) replaced by the value. */
+ * '0' or '-' and a width, any length modifier) replaced by the value. */
 static void emit(const char *fmt, enum arg_kind kind, const char *s, uint64_t u, int64_t i)
 {
 	for (const char *p = fmt; *p; p++) {
 		unsigned int width = 0;
-		bool zero = false;
+		bool zero = false, left = false;
 
 		if (*p != '%') {
 			const char *q = strchr(p, '%');
@@ -101,28 +118,35 @@ static void emit(const char *fmt, enum arg_kind kind, const char *s, uint64_t u,
 			putch('%');
 			continue;
 		}
-		if (*p == '0')
-			zero = true, p++;
+		for (; *p == '0' || *p == '-'; p++) {
+			if (*p == '-')
+				left = true;
+			else
+				zero = true;
+		}
+		if (left)
+			zero = false; /* as printf: '-' overrides '0' */
 		while (*p >= '0' && *p <= '9')
 			width = width * 10 + (unsigned int)(*p++ - '0');
 		while (*p == 'l' || *p == 'h' || *p == 'z' || *p == 'j' || *p == 't')
 			p++;
 		switch (*p) {
 		case 's':
-			puts_(kind == ARG_STR ? s : "?");
+			put_str(kind == ARG_STR ? s : "?", width, left);
 			break;
 		case 'd':
 		case 'i':
 			if (kind == ARG_INT)
-				put_num(i < 0 ? 0 - (uint64_t)i : (uint64_t)i, 10, false, width, zero, i < 0);
+				put_num(i < 0 ? 0 - (uint64_t)i : (uint64_t)i, 10, false, width, zero,
+					i < 0, left);
 			else
-				put_num(u, 10, false, width, zero, false);
+				put_num(u, 10, false, width, zero, false, left);
 			break;
 		case 'u':
 		case 'x':
 		case 'X':
 			put_num(kind == ARG_INT ? (uint64_t)i : u, *p == 'u' ? 10 : 16, *p == 'X', width,
-				zero, false);
+				zero, false, left);
 			break;
 		default: /* not a conversion we know: show it as it is */
 			putch('%');
@@ -167,7 +191,7 @@ static void json_string(const char *s)
 		case '\r': puts_("\\r"); break;
 		default:
 			puts_("\\u00");
-			put_num(*p, 16, false, 2, true, false);
+			put_num(*p, 16, false, 2, true, false, false);
 		}
 	}
 	put((const char *)run, (size_t)(p - run));
@@ -240,7 +264,7 @@ void print_uint(enum print_kind kind, const char *key, const char *fmt, uint64_t
 {
 	if (P.json && (kind & PRINT_JSON)) {
 		json_member(key);
-		put_num(value, 10, false, 0, false, false);
+		put_num(value, 10, false, 0, false, false, false);
 	} else if (!P.json && (kind & PRINT_TEXT)) {
 		emit(fmt, ARG_UINT, NULL, value, 0);
 	}
@@ -251,7 +275,7 @@ void print_int(enum print_kind kind, const char *key, const char *fmt, int64_t v
 	if (P.json && (kind & PRINT_JSON)) {
 		json_member(key);
 		put_num(value < 0 ? 0 - (uint64_t)value : (uint64_t)value, 10, false, 0, false,
-			value < 0);
+			value < 0, false);
 	} else if (!P.json && (kind & PRINT_TEXT)) {
 		emit(fmt, ARG_INT, NULL, 0, value);
 	}

@@ -97,8 +97,12 @@ static void test_formats_match_libc(void **state)
 					  0x100000000ull, UINT64_MAX };
 	static const int64_t ivals[] = { 0, 1, -1, 42, -42, INT64_MAX, INT64_MIN };
 	static const char *const ufmts[] = { "%" PRIu64, " spi 0x%08" PRIx64, "0x%" PRIx64,
-					     "[%5" PRIu64 "]", "%" PRIX64 "!", "%%%" PRIu64 "%%" };
-	static const char *const ifmts[] = { "%" PRId64, " dev if%" PRId64, "%08" PRId64 };
+					     "[%5" PRIu64 "]", "%" PRIX64 "!", "%%%" PRIu64 "%%",
+					     "[%-6" PRIu64 "]", "[%-08" PRIx64 "]" };
+	static const char *const ifmts[] = { "%" PRId64, " dev if%" PRId64, "%08" PRId64,
+					     "[%-5" PRId64 "]", "[%6" PRId64 "]" };
+	static const char *const sfmts[] = { "%s", "[%-6s]", "[%6s]", "%-2s|", "x%sy" };
+	static const char *const svals[] = { "", "ab", "abcdefgh" };
 	char want[128];
 
 	(void)state;
@@ -118,6 +122,16 @@ static void test_formats_match_libc(void **state)
 			print_int(PRINT_ANY, "k", ifmts[f], ivals[v]);
 			char *out = end();
 			snprintf(want, sizeof(want), ifmts[f], ivals[v]);
+			assert_string_equal(out, want);
+			free(out);
+		}
+	}
+	for (size_t f = 0; f < sizeof(sfmts) / sizeof(sfmts[0]); f++) {
+		for (size_t v = 0; v < sizeof(svals) / sizeof(svals[0]); v++) {
+			begin(false);
+			print_string(PRINT_ANY, "k", sfmts[f], svals[v]);
+			char *out = end();
+			snprintf(want, sizeof(want), sfmts[f], svals[v]);
 			assert_string_equal(out, want);
 			free(out);
 		}
