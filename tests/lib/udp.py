@@ -2,6 +2,8 @@
 """UDP traffic for the tests (the guest has no nc).
 
 udp.py send SRC DST PORT COUNT [SIZE]        send COUNT datagrams numbered 0..COUNT-1
+udp.py hold ADDR PORT SECS                  hold a UDP_ENCAP_ESPINUDP socket on PORT
+                                             for SECS (prints 'listening' on stderr)
 udp.py recv ADDR PORT COUNT SECS [--encap P] receive until COUNT arrived or SECS
                                              passed; print each payload's number;
                                              with --encap, hold a UDP_ENCAP_ESPINUDP
@@ -54,9 +56,19 @@ def recv(addr, port, count, secs, encap=None):
         got += 1
 
 
+def hold(addr, port, secs):
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP)
+    s.bind((addr, port))
+    print("listening", file=sys.stderr, flush=True)
+    time.sleep(secs)
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "send":
         send(argv[2], argv[3], int(argv[4]), int(argv[5]), *(int(a) for a in argv[6:7]))
+    elif len(argv) == 5 and argv[1] == "hold":
+        hold(argv[2], int(argv[3]), float(argv[4]))
     elif len(argv) >= 6 and argv[1] == "recv":
         encap = int(argv[7]) if len(argv) == 8 and argv[6] == "--encap" else None
         recv(argv[2], int(argv[3]), int(argv[4]), float(argv[5]), encap)
