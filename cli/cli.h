@@ -77,6 +77,7 @@ void cli_sep(void);
 
 int monitor_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
+int verify_main(int argc, char **argv);
 
 /* A kernel refusal, one line: "CTX: WHAT: errno text (kernel's text)";
  * with absent (e.g. "no such SA"), ESRCH and ENOENT are said that way.

@@ -23,6 +23,7 @@ static const struct command {
 	{ "state", state_main, "manage SAs (security associations)" },
 	{ "policy", policy_main, "manage SPs (security policies)" },
 	{ "monitor", monitor_main, "print XFRM events as they happen" },
+	{ "verify", verify_main, "verify ESP packets as the kernel's esp_input would" },
 	{ "trace", trace_main, "trace the kernel's IPsec receive path (bpftrace)" },
 	{ "version", version_main, "show the version" },
 	{ "help", help_main, "show this help" },

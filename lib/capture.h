@@ -1,0 +1,50 @@
+/* Packets from captures (libpcap: a file or an interface), handed on as IP
+ * packets, and decrypted packets written back as a pcap. */
+#ifndef XFRMCTL_CAPTURE_H
+#define XFRMCTL_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "nl.h"
+
+struct xc_capture;
+
+/* A capture file, or a live interface (snaplen 262144, promiscuous off).
+ * filter: a BPF expression (tcpdump's syntax) or NULL. Errors in err. */
+int xc_capture_open_file(struct xc_capture **out, const char *path, const char *filter,
+			 struct xc_err *err);
+int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char *filter,
+			 struct xc_err *err);
+void xc_capture_close(struct xc_capture *cap);
+/* Stop a blocking xc_capture_next (from a signal handler too). */
+void xc_capture_break(struct xc_capture *cap);
+
+struct xc_packet {
+	struct timeval ts;
+	const uint8_t *ip; /* the IP packet (link layer stripped) */
+	size_t ip_len;     /* captured bytes from there */
+	size_t wire_len;   /* the frame's length on the wire */
+	uint64_t index;    /* 1 for the first packet read */
+	int link_ok;       /* 0: not IPv4/IPv6 behind a link layer we know */
+};
+
+/* The next packet (valid until the next call): 1, 0 at the end, or -errno. */
+int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err);
+
+/* Where the IP packet starts in a frame of link type dlt (DLT_* of pcap):
+ * Ethernet with VLAN tags, Linux cooked v1/v2 (tcpdump -i any), raw IP,
+ * BSD loopback. Pure. Returns 0 and sets *off, or -EPROTONOSUPPORT (not
+ * IP, or a link type not known) or -EBADMSG (too short). */
+int xc_link_ip_offset(int dlt, const uint8_t *frame, size_t len, size_t *off);
+
+/* A pcap of raw IP packets (LINKTYPE_RAW), created 0600. */
+struct xc_pcap_out;
+int xc_pcap_out_open(struct xc_pcap_out **out, const char *path, struct xc_err *err);
+int xc_pcap_out_write(struct xc_pcap_out *w, const struct timeval *ts, const uint8_t *ip,
+		      size_t len);
+/* Flushes and closes; -errno if writing failed at any point. */
+int xc_pcap_out_close(struct xc_pcap_out *w);
+
+#endif
