@@ -1,0 +1,519 @@
+#!/bin/bash
+# The bpftrace scripts in trace/, run in the guest against real traffic.
+# Every script attaches (BEGIN prints READY) and exits cleanly on SIGINT;
+# xfrm-rx.bt follows each packet through the receive chain in events mode
+# and counts the same in aggregate mode, for NAT-T (IPv4, IPv6), plain ESP,
+# ESP through GRO, and drops.
+#
+# bpftrace needs 30-40 s under TCG to compile xfrm-rx.bt (about 0.3 s on
+# real hardware), so one tracer per mode runs for the whole file and the
+# cases share it: each case has its own namespaces and its own SPI, and
+# reads only its SPI's lines.
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/lib/vm.sh"
+. "$T_TOP/tests/lib/netns.sh"
+. "$T_TOP/tests/lib/ipsec.sh"
+
+RX=$T_TOP/trace/xfrm-rx.bt
+TR=$T_LOGDIR/tracers
+mkdir -p "$TR"
+N=20 # datagrams per traffic case
+
+# ---- tracers shared by the cases ----
+
+# tracer_start NAME ARGS...: bpftrace ARGS in the background; its stdout in
+# $TR/NAME.out, stderr in $TR/NAME.err, pid in $TR/NAME.pid.
+tracer_start() {
+	local name=$1
+	shift
+	bpftrace "$@" >"$TR/$name.out" 2>"$TR/$name.err" &
+	echo $! >"$TR/$name.pid"
+}
+
+# tracer_ready NAME: wait until it printed READY (fail if it died first).
+tracer_ready() {
+	local pid end=$((SECONDS + 300))
+	pid=$(cat "$TR/$1.pid")
+	until grep -q '^READY' "$TR/$1.out"; do
+		kill -0 "$pid" 2>/dev/null || t_fail "tracer $1 died: $(cat "$TR/$1.err")"
+		[ $SECONDS -lt $end ] || t_fail "tracer $1: no READY after 300 s: $(cat "$TR/$1.err")"
+		sleep 0.5
+	done
+}
+
+# tracer_stop NAME: SIGINT, wait; its exit status goes to $TR/NAME.rc.
+tracer_stop() {
+	local pid rc=0
+	pid=$(cat "$TR/$1.pid" 2>/dev/null) || return 0
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" || rc=$?
+	echo "$rc" >"$TR/$1.rc"
+	rm -f "$TR/$1.pid"
+}
+
+tracers_kill() {
+	local f
+	for f in "$TR"/*.pid; do
+		[ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	rm -rf "$T_LOGDIR"
+}
+trap tracers_kill EXIT
+
+# The two modes of xfrm-rx.bt, attached for the whole file.
+tracer_start ev "$RX" 1
+tracer_start agg "$RX"
+
+# ---- reading their output ----
+
+# kprobe patterns of a script, one a line
+patterns() {
+	grep -oE '^kprobe:[^ ,{]+' "$1" | sed 's/^kprobe://'
+}
+
+# functions of the running kernel matching a bpftrace pattern (* = anything)
+matches() {
+	local re
+	[ -s "$TR/functions" ] ||
+		cut -d' ' -f1 /sys/kernel/tracing/available_filter_functions | sort -u >"$TR/functions"
+	re="^$(printf '%s' "$1" | sed 's/\*/.*/g')\$"
+	grep -E "$re" "$TR/functions" || true
+}
+
+# agg_n SPI HOP PASS: the latest count of @hop[SPI, HOP, PASS] (SPI in hex)
+agg_n() {
+	grep -F "@hop[$(($1)), $2, $3]: " "$TR/agg.out" | tail -n1 | sed 's/.*: //'
+}
+
+# agg_line PATTERN: the latest aggregate line starting with PATTERN
+agg_line() {
+	grep -F "$1" "$TR/agg.out" | tail -n1
+}
+
+# ev_count ERE: events lines matching ERE
+ev_count() {
+	grep -cE "$1" "$TR/ev.out" || true
+}
+
+# chain SPI COUNT HOP...: in events mode, sequence numbers 1..COUNT were seen
+# for SPI (0x%08x), each on one skb, at exactly these hops in this order
+# (HOP/inner: the pass after decapsulation), timestamps ascending.
+chain() {
+	python3 - "$TR/ev.out" "$@" <<'EOF'
+import sys
+path, spi, n, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+pkts = {}
+for line in open(path):
+    f = line.split()
+    if len(f) < 4 or f[0] != "EV":
+        continue
+    kv = dict(x.split("=", 1) for x in f[3:])
+    if kv["spi"] != spi:
+        continue
+    hop = f[2] + ("/inner" if kv["pass"] == "inner" else "")
+    pkts.setdefault(int(kv["seq"]), []).append((int(f[1]), hop, kv["skb"]))
+errs = []
+if sorted(pkts) != list(range(1, n + 1)):
+    errs.append("sequence numbers seen: %s, want 1..%d" % (sorted(pkts), n))
+for seq, evs in sorted(pkts.items()):
+    hops = [h for _, h, _ in evs]
+    if hops != want:
+        errs.append("seq %d: hops %s" % (seq, " ".join(hops)))
+    if [t for t, _, _ in evs] != sorted(t for t, _, _ in evs):
+        errs.append("seq %d: timestamps out of order" % seq)
+    if len({s for _, _, s in evs}) != 1:
+        errs.append("seq %d: more than one skb: %s" % (seq, {s for _, _, s in evs}))
+if errs:
+    print("want: " + " ".join(want))
+    print("\n".join(errs[:8]))
+    sys.exit(1)
+EOF
+}
+
+# hops_agg SPI COUNT HOP...: the aggregate mode counted COUNT at each HOP
+# (HOP/inner for the inner pass)
+hops_agg() {
+	local spi=$1 n=$2 h pass
+	shift 2
+	for h in "$@"; do
+		pass=outer
+		[[ $h == */inner ]] && pass=inner
+		t_eq "$(agg_n "$spi" "${h%/inner}" $pass)" "$n" "aggregate count of $h"
+	done
+}
+
+# ev_atleast N ERE: at least N events lines match ERE; agg_is SPI HOP PASS N
+# (for t_retry, which runs them again and again)
+ev_atleast() {
+	[ "$(ev_count "$2")" -ge "$1" ]
+}
+agg_is() {
+	[ "$(agg_n "$1" "$2" "$3")" = "$4" ]
+}
+
+# wait_last SPI COUNT HOP [PASS]: the packets have been through the last hop,
+# in both tracers (their output is asynchronous)
+wait_last() {
+	local spi=$1 n=$2 hop=$3 pass=${4:-inner} s
+	s=$(printf 'spi=0x%08x' "$spi")
+	t_retry 30 ev_atleast "$n" "^EV [0-9]+ $hop .*$s .*pass=$pass" ||
+		t_fail "events: $(ev_count "^EV [0-9]+ $hop .*$s .*pass=$pass") of $n packets at $hop ($pass)"
+	t_retry 30 agg_is "$spi" "$hop" "$pass" "$n" ||
+		t_fail "aggregate: $(agg_n "$spi" "$hop" "$pass") of $n packets at $hop ($pass)"
+}
+
+# tracers_up: both tracers are running (else the case fails at once)
+tracers_up() {
+	tracer_ready ev
+	tracer_ready agg
+}
+
+# ---- set-ups this file needs besides tests/lib/ipsec.sh ----
+
+# esp_transport SPI: natt_transport without the encapsulation: plain ESP,
+# whole-host policies.
+esp_transport() {
+	local spi=$1 ns
+	for ns in "$A" "$B"; do
+		ip -n "$ns" xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi "$spi" reqid 3 \
+			mode transport aead 'rfc4106(gcm(aes))' $KEY_GCM128 128
+	done
+	ip -n "$A" xfrm policy add src 10.0.0.1/32 dst 10.0.0.2/32 dir out priority 100 \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 3 mode transport
+	ip -n "$B" xfrm policy add src 10.0.0.1/32 dst 10.0.0.2/32 dir in priority 100 \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 3 mode transport
+}
+
+# esp_tunnel SPI: esp_transport in tunnel mode (host to host)
+esp_tunnel() {
+	local spi=$1 ns
+	for ns in "$A" "$B"; do
+		ip -n "$ns" xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi "$spi" reqid 4 \
+			mode tunnel aead 'rfc4106(gcm(aes))' $KEY_GCM128 128
+	done
+	ip -n "$A" xfrm policy add src 10.0.0.1/32 dst 10.0.0.2/32 dir out priority 100 \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 4 mode tunnel
+	ip -n "$B" xfrm policy add src 10.0.0.1/32 dst 10.0.0.2/32 dir in priority 100 \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 4 mode tunnel
+}
+
+# natt6_transport SPI: natt_transport over IPv6 (fd00::1 -> fd00::2); the ESP
+# policy covers UDP to 7777 only, so neighbour discovery stays in the clear.
+natt6_transport() {
+	local spi=$1 ns dir
+	for ns in "$A" "$B"; do
+		ip -n "$ns" xfrm state add src fd00::1 dst fd00::2 proto esp spi "$spi" reqid 2 \
+			mode transport aead 'rfc4106(gcm(aes))' $KEY_GCM128 128 \
+			encap espinudp 4500 4500 ::
+	done
+	for dir in out in; do
+		ns=$A
+		[ $dir = in ] && ns=$B
+		ip -n "$ns" xfrm policy add src fd00::1/128 dst fd00::2/128 proto udp dport 7777 \
+			dir $dir priority 100 \
+			tmpl src fd00::1 dst fd00::2 proto esp reqid 2 mode transport
+		ip -n "$ns" xfrm policy add src fd00::1/128 dst fd00::2/128 proto udp \
+			sport 4500 dport 4500 dir $dir priority 10
+	done
+}
+
+# udp6_flow COUNT DIR: udp_flow over IPv6
+udp6_flow() {
+	local count=$1 dir=$2
+	ip netns exec "$B" "$T_TOP/tests/lib/udp.py" recv fd00::2 7777 "$count" 20 --encap 4500 \
+		>"$dir/recv" 2>"$dir/recv.err" &
+	local rpid=$!
+	t_retry 10 grep -q listening "$dir/recv.err" || t_fail "receiver did not start: $(cat "$dir/recv.err")"
+	ip netns exec "$A" "$T_TOP/tests/lib/udp.py" send fd00::1 fd00::2 7777 "$count"
+	wait $rpid
+}
+
+# send_only COUNT DIR: COUNT datagrams A -> B:7777 through the SA, B holding
+# the encap socket but no receiver (for drops)
+send_only() {
+	encap_hold "$2"
+	ip netns exec "$A" "$T_TOP/tests/lib/udp.py" send 10.0.0.1 10.0.0.2 7777 "$1"
+}
+
+NATT4=(udp_rcv __udp4_lib_rcv udp_queue_rcv_skb xfrm4_udp_encap_rcv xfrm4_rcv_encap
+	xfrm_input esp_input esp_input_done2 xfrm_rcv_cb xfrm4_transport_finish)
+INNER4=(udp_rcv/inner __udp4_lib_rcv/inner udp_queue_rcv_skb/inner)
+NATT6=(udpv6_rcv __udp6_lib_rcv udpv6_queue_rcv_skb xfrm6_udp_encap_rcv xfrm6_rcv_encap
+	xfrm_input esp6_input esp6_input_done2 xfrm_rcv_cb xfrm6_transport_finish)
+INNER6=(udpv6_rcv/inner __udp6_lib_rcv/inner udpv6_queue_rcv_skb/inner)
+PLAIN4=(xfrm4_rcv xfrm_input esp_input esp_input_done2 xfrm_rcv_cb xfrm4_transport_finish)
+TUNNEL4=(xfrm4_rcv xfrm_input esp_input esp_input_done2 xfrm_rcv_cb)
+GRO4=(esp4_gro_receive xfrm_input esp_input esp_input_done2 xfrm_rcv_cb xfrm4_transport_finish)
+
+# ---- cases ----
+
+# Which functions each probe of each script matched on this kernel (the
+# report of what is missing); the exact names must all exist, patterns
+# (with *, for functions that are static or in modules) may match nothing
+# elsewhere but do match here on 6.1 and 6.12.
+case_probes() {
+	local f p m missing=
+	for f in "$T_TOP"/trace/*.bt; do
+		echo "# $(basename "$f") on $(uname -r):"
+		for p in $(patterns "$f"); do
+			m=$(matches "$p" | tr '\n' ' ')
+			printf '  %-30s %s\n' "$p" "${m:-MISSING}"
+			[ -n "$m" ] || missing="$missing $p"
+		done
+	done
+	[ -z "$missing" ] || t_fail "no function for:$missing"
+}
+
+# Attach + BEGIN + exit: both modes of xfrm-rx.bt print READY with every
+# probe attached ("Attaching N probes": the kprobes' functions, BEGIN, END,
+# interval, 2 tracepoints; where bpftrace uses kprobe_multi, as on 6.12, a
+# pattern matching several functions is one probe); any other script
+# attaches and exits on SIGINT.
+case_attach() {
+	local lo=5 hi=5 p f name n
+	for p in $(patterns "$RX"); do
+		lo=$((lo + 1))
+		hi=$((hi + $(matches "$p" | wc -l)))
+	done
+	tracer_ready ev
+	tracer_ready agg
+	# bpftrace's own line, then BEGIN's
+	t_eq "$(sed -n 2p "$TR/ev.out")" "READY xfrm-rx mode=events port=4500" "events mode READY"
+	t_eq "$(sed -n 2p "$TR/agg.out")" "READY xfrm-rx mode=aggregate port=4500" "aggregate mode READY"
+	for name in ev agg; do
+		n=$(sed -n '1s/^Attaching \([0-9]*\) probes\.\.\.$/\1/p' "$TR/$name.out")
+		echo "$name: $(head -n1 "$TR/$name.out") (want $lo..$hi)"
+		[ -n "$n" ] && [ "$n" -ge $lo ] && [ "$n" -le $hi ] ||
+			t_fail "$name: '$(head -n1 "$TR/$name.out")', want $lo..$hi probes"
+	done
+	for f in "$T_TOP"/trace/*.bt; do
+		[ "$f" != "$RX" ] || continue
+		name=other-$(basename "$f" .bt)
+		tracer_start "$name" "$f"
+		tracer_ready "$name"
+		tracer_stop "$name"
+		t_eq "$(cat "$TR/$name.rc")" 0 "$(basename "$f"): exit status after SIGINT"
+	done
+}
+
+# NAT-T, IPv4: each of N datagrams at all the hops in order, SPI 0x1000
+# (natt_transport), sequence numbers 1..N, encap_type 2, one skb throughout.
+# The decrypted packet re-enters the UDP stack as the same skb: udp_rcv,
+# __udp4_lib_rcv and udp_queue_rcv_skb run twice per packet, N times on the
+# outer pass (UDP to 4500) and N times on the inner one (pass=inner).
+case_natt4() {
+	tracers_up
+	ns_pair
+	natt_transport 0x1000
+	local d
+	d=$(mktemp -d)
+	udp_flow $N "$d"
+	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
+	wait_last 0x1000 $N udp_queue_rcv_skb
+	chain 0x00001000 $N "${NATT4[@]}" "${INNER4[@]}"
+	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00001000 .*encap=2 pass=outer nexthdr=50 spiarg=0x00000000$')" $N \
+		"xfrm_input: encap_type 2, spi argument 0"
+	t_eq "$(ev_count '^EV [0-9]+ esp_input_done2 .*spi=0x00001000 .*path=software err=0$')" $N \
+		"esp_input_done2: software, err 0"
+	hops_agg 0x1000 $N "${NATT4[@]}" "${INNER4[@]}"
+	t_eq "$(agg_line '@path[4096, ')" "@path[4096, software, -]: $N" "aggregate path"
+	t_eq "$(grep -c '^@drop\[4096,' "$TR/agg.out" || true)" 0 "aggregate drops"
+	t_eq "$(grep -c '^DROP .*spi=0x00001000' "$TR/ev.out" || true)" 0 "DROP lines"
+}
+
+# Plain ESP (no encapsulation): xfrm4_rcv instead of the UDP hops, encap 0.
+case_plain4() {
+	tracers_up
+	ns_pair
+	esp_transport 0x2000
+	local d
+	d=$(mktemp -d)
+	udp_flow $N "$d"
+	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
+	wait_last 0x2000 $N udp_queue_rcv_skb
+	chain 0x00002000 $N "${PLAIN4[@]}" "${INNER4[@]}"
+	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00002000 .*encap=0 pass=outer nexthdr=50 spiarg=0x00000000$')" $N \
+		"xfrm_input: encap_type 0, spi argument 0"
+	hops_agg 0x2000 $N "${PLAIN4[@]}" "${INNER4[@]}"
+	t_eq "$(agg_n 0x2000 udp_rcv outer)" "" "no outer UDP pass"
+}
+
+# Plain ESP in tunnel mode: no transport_finish; xfrm_rcv_cb is the last
+# outer hop, and the inner packet (through gro_cells) is the same skb.
+case_tunnel4() {
+	tracers_up
+	ns_pair
+	esp_tunnel 0x8000
+	local d
+	d=$(mktemp -d)
+	udp_flow $N "$d"
+	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
+	wait_last 0x8000 $N udp_queue_rcv_skb
+	chain 0x00008000 $N "${TUNNEL4[@]}" "${INNER4[@]}"
+	hops_agg 0x8000 $N "${TUNNEL4[@]}" "${INNER4[@]}"
+}
+
+# NAT-T over IPv6: the udpv6/xfrm6/esp6 chain, xfrm_input shared.
+case_natt6() {
+	tracers_up
+	ns_pair
+	natt6_transport 0x3000
+	local d
+	d=$(mktemp -d)
+	udp6_flow $N "$d"
+	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
+	wait_last 0x3000 $N udpv6_queue_rcv_skb
+	chain 0x00003000 $N "${NATT6[@]}" "${INNER6[@]}"
+	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00003000 .*encap=2 pass=outer')" $N \
+		"xfrm_input: encap_type 2"
+	hops_agg 0x3000 $N "${NATT6[@]}" "${INNER6[@]}"
+}
+
+# Plain ESP through GRO (veth: GRO on at the receiver, TSO off at the
+# sender): esp4_gro_receive calls xfrm_input with the SPI it parsed and
+# encap_type 0; xfrm4_rcv is skipped; decryption is still esp_input.
+case_gro4() {
+	command -v ethtool >/dev/null || t_skip "no ethtool"
+	tracers_up
+	ns_pair
+	ip netns exec "$A" ethtool -K va tso off
+	ip netns exec "$B" ethtool -K vb gro on
+	esp_transport 0x4000
+	local d
+	d=$(mktemp -d)
+	udp_flow $N "$d"
+	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
+	wait_last 0x4000 $N udp_queue_rcv_skb
+	chain 0x00004000 $N "${GRO4[@]}" "${INNER4[@]}"
+	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00004000 .*encap=0 pass=outer nexthdr=50 spiarg=0x00004000$')" $N \
+		"xfrm_input: encap_type 0, the SPI as argument"
+	t_eq "$(ev_count '^EV [0-9]+ esp_input_done2 .*spi=0x00004000 .*path=software\+gro err=0$')" $N \
+		"esp_input_done2: software+gro"
+	hops_agg 0x4000 $N "${GRO4[@]}" "${INNER4[@]}"
+	t_eq "$(agg_line '@path[16384, ')" "@path[16384, software, gro]: $N" "aggregate path"
+}
+
+# drop_case SPI COUNTER STAGE LAST-HOP: after the set-up, 5 datagrams are
+# dropped in xfrm_input: each is a DROP line naming the stage and the
+# counter, the counter in /proc/net/xfrm_stat moved by 5, and the aggregate
+# mode counted them under the same names.
+drop_check() {
+	local spi=$1 counter=$2 stage=$3 last=$4 before=$5 s
+	s=$(printf 'spi=0x%08x' "$spi")
+	t_retry 30 ev_atleast 5 "^DROP .*$s " ||
+		t_fail "$(ev_count "^DROP .*$s ") DROP lines of 5"
+	grep "^DROP .*$s " "$TR/ev.out" | head -n2
+	t_eq "$(ev_count "^DROP [0-9]+ skb=0x[0-9a-f]+ $s seq=[1-5] encap=2 stage=$stage where=xfrm_input reason=[0-9]+ counter=$counter\$")" 5 \
+		"DROP lines: stage $stage, counter $counter"
+	t_eq "$(ev_count "^EV [0-9]+ $last .*$s ")" 5 "events at $last"
+	t_eq "$(ev_count "^EV [0-9]+ xfrm_rcv_cb .*$s .*err=-1\$")" 5 "xfrm_rcv_cb on the drop path"
+	t_eq "$(ev_count "^EV [0-9]+ xfrm4_transport_finish .*$s ")" 0 "no transport_finish"
+	t_eq "$(xfrm_stat "$B" "$counter")" $((before + 5)) "$counter in /proc/net/xfrm_stat"
+	t_retry 30 grep -qE "^@drop\[$((spi)), $stage, $counter, [0-9]+\]: 5\$" "$TR/agg.out" ||
+		t_fail "aggregate: $(agg_line "@drop[$((spi)), ")"
+}
+
+# No SA at the receiver: XfrmInNoStates, seen at stage xfrm_input.
+case_drop_nostate() {
+	tracers_up
+	ns_pair
+	natt_transport 0x5000
+	ip -n "$B" xfrm state del src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000
+	local d before
+	d=$(mktemp -d)
+	before=$(xfrm_stat "$B" XfrmInNoStates)
+	send_only 5 "$d"
+	drop_check 0x5000 XfrmInNoStates xfrm_input xfrm_input "$before"
+}
+
+# The receiver's SA has another key: the ICV fails in esp_input
+# (esp_input_done2 gets -EBADMSG), XfrmInStateProtoError, stage crypto.
+case_drop_icv() {
+	tracers_up
+	ns_pair
+	natt_transport 0x6000
+	ip -n "$B" xfrm state del src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x6000
+	ip -n "$B" xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x6000 reqid 1 \
+		mode transport aead 'rfc4106(gcm(aes))' 0x1112131415161718191a1b1c1d1e1f2021222324 128 \
+		encap espinudp 4500 4500 0.0.0.0
+	local d before
+	d=$(mktemp -d)
+	before=$(xfrm_stat "$B" XfrmInStateProtoError)
+	send_only 5 "$d"
+	drop_check 0x6000 XfrmInStateProtoError crypto esp_input "$before"
+	t_eq "$(ev_count '^EV [0-9]+ esp_input_done2 .*spi=0x00006000 .*err=-74$')" 5 \
+		"esp_input_done2 with -EBADMSG"
+}
+
+# Packets sent again (a replay, injected from a capture) to an SA with a
+# replay window (without one, the kernel takes them again): XfrmInStateSeqError
+# at the replay check, before any decryption.
+case_drop_replay() {
+	[ -x "$T_TOP/tests/lib/inject.py" ] || [ -f "$T_TOP/tests/lib/inject.py" ] || t_skip "no tests/lib/inject.py"
+	tracers_up
+	ns_pair
+	natt_transport 0x7000 replay-window 32
+	local d before i
+	d=$(mktemp -d)
+	ip netns exec "$B" tcpdump -Z root --immediate-mode -i vb -n -U -w "$d/esp.pcap" \
+		udp port 4500 2>"$d/tcpdump.err" &
+	local tpid=$!
+	t_defer kill $tpid
+	t_retry 10 grep -q listening "$d/tcpdump.err" || t_fail "tcpdump did not start"
+	udp_flow 5 "$d"
+	t_eq "$(wc -l <"$d/recv")" 5 "datagrams received"
+	kill -INT $tpid
+	wait $tpid || true
+	wait_last 0x7000 5 udp_queue_rcv_skb
+	before=$(xfrm_stat "$B" XfrmInStateSeqError)
+	encap_hold "$d"
+	for i in 1 2 3 4 5; do
+		ip netns exec "$A" python3 "$T_TOP/tests/lib/inject.py" "$d/esp.pcap" $i va
+	done
+	# each seq now twice: once delivered, once dropped
+	t_retry 30 ev_atleast 5 '^DROP .*spi=0x00007000 ' ||
+		t_fail "$(ev_count '^DROP .*spi=0x00007000 ') DROP lines of 5"
+	t_eq "$(ev_count '^DROP [0-9]+ skb=0x[0-9a-f]+ spi=0x00007000 seq=[1-5] encap=2 stage=replay_check where=xfrm_input reason=[0-9]+ counter=XfrmInStateSeqError$')" 5 \
+		"DROP lines: stage replay_check, XfrmInStateSeqError"
+	t_eq "$(xfrm_stat "$B" XfrmInStateSeqError)" $((before + 5)) "XfrmInStateSeqError"
+	t_eq "$(ev_count '^EV [0-9]+ esp_input .*spi=0x00007000 ')" 5 "esp_input for the originals only"
+}
+
+# After SIGINT: exit status 0, END's last block and TICK, no lost events,
+# no errors.
+case_stop() {
+	local name
+	for name in ev agg; do
+		t_eq "$(cat "$TR/$name.rc")" 0 "$name: exit status"
+		t_eq "$(grep . "$TR/$name.out" | tail -n1 | cut -d' ' -f1)" TICK "$name: last line"
+		t_eq "$(grep -c '^Lost' "$TR/$name.out" || true)" 0 "$name: lost events"
+		if grep -q . "$TR/$name.err"; then
+			t_fail "$name: stderr: $(cat "$TR/$name.err")"
+		fi
+	done
+	t_eq "$(grep -c '^@' "$TR/ev.out" || true)" 0 "events mode: no map lines"
+	t_eq "$(grep -cE '^(EV|DROP) ' "$TR/agg.out" || true)" 0 "aggregate mode: no event lines"
+	# the last aggregate block (between the last two TICKs) holds every SPI
+	t_match "$(grep . "$TR/agg.out" | tac | sed -n '2,/^TICK/p' | grep -c '^@hop\[')" '^[1-9][0-9]*$' "final block"
+}
+
+t_case "every probe's function exists in $(uname -r)" case_probes
+t_case "xfrm-rx.bt attaches in both modes (and any other script)" case_attach
+t_case "NAT-T IPv4: $N packets through the 10 hops + inner pass, in order" case_natt4
+t_case "plain ESP IPv4: xfrm4_rcv path" case_plain4
+t_case "plain ESP IPv4, tunnel mode: xfrm_rcv_cb, then the inner pass" case_tunnel4
+t_case "NAT-T IPv6: udpv6 -> xfrm6 -> esp6 chain" case_natt6
+t_case "ESP through GRO: esp4_gro_receive path" case_gro4
+t_case "drop: no SA -> XfrmInNoStates" case_drop_nostate
+t_case "drop: bad ICV -> XfrmInStateProtoError" case_drop_icv
+t_case "drop: replayed packets -> XfrmInStateSeqError" case_drop_replay
+tracer_stop ev
+tracer_stop agg
+t_case "tracers exit cleanly on SIGINT" case_stop
+# kept for a look when the guest runs with -o DIR
+[ -z "${XFRMCTL_VM_OUT:-}" ] || cp "$TR"/*.out "$TR"/*.err "$XFRMCTL_VM_OUT/" 2>/dev/null
+for name in ev agg; do
+	echo "# $name: $(grep -c . "$TR/$name.out") lines; first ones:"
+	grep -m 12 -E '^(EV|DROP|@)' "$TR/$name.out" | sed 's/^/#   /'
+done
+t_done
