@@ -9,8 +9,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define RX_BUF 65536
-
 struct xc_mon {
 	struct nl_sock *sk;
 	uint32_t port;
@@ -59,7 +57,7 @@ int xc_mon_open(struct xc_mon **out, unsigned int groups, int rcvbuf)
 
 	if (!mon)
 		return -ENOMEM;
-	mon->rx = malloc(RX_BUF);
+	mon->rx = malloc(XC_NL_RX_BUF);
 	mon->sk = nl_socket_alloc();
 	if (!mon->sk || !mon->rx) {
 		err = -ENOMEM;
@@ -101,7 +99,7 @@ void xc_mon_close(struct xc_mon *mon)
 	if (mon->sk)
 		nl_socket_free(mon->sk);
 	if (mon->rx)
-		explicit_bzero(mon->rx, RX_BUF); /* SA events carry keys */
+		explicit_bzero(mon->rx, XC_NL_RX_BUF); /* SA events carry keys */
 	free(mon->rx);
 	free(mon);
 }
@@ -113,20 +111,16 @@ int xc_mon_fd(const struct xc_mon *mon)
 
 int xc_mon_read(struct xc_mon *mon, xc_msg_cb cb, void *arg, uint64_t *lost)
 {
-	struct iovec iov = { .iov_base = mon->rx, .iov_len = RX_BUF };
-	struct sockaddr_nl from;
-	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-			     .msg_iovlen = 1 };
 	const struct nlmsghdr *nlh;
 	uint64_t drops;
 	ssize_t n;
 	int rem, r = 0;
 
 	*lost = 0;
-	n = recvmsg(nl_socket_get_fd(mon->sk), &mh, 0);
+	n = xc_nl_recv_batch(nl_socket_get_fd(mon->sk), mon->rx, XC_NL_RX_BUF);
 	if (n < 0) {
-		if (errno != ENOBUFS)
-			return -errno;
+		if (n != -ENOBUFS)
+			return (int)n;
 		/* overrun: the queue was full and the kernel dropped events */
 		if (read_drops(mon->port, &drops) == 0 && drops > mon->drops) {
 			*lost = drops - mon->drops;
@@ -136,9 +130,7 @@ int xc_mon_read(struct xc_mon *mon, xc_msg_cb cb, void *arg, uint64_t *lost)
 		}
 		return 0;
 	}
-	if (mh.msg_flags & MSG_TRUNC)
-		return -EMSGSIZE;
-	if (from.nl_pid != 0)
+	if (n == 0)
 		return 0;
 	nlh = (const struct nlmsghdr *)mon->rx;
 	for (rem = (int)n; NLMSG_OK(nlh, rem); nlh = NLMSG_NEXT(nlh, rem)) {

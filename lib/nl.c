@@ -19,8 +19,6 @@
 #define SOL_NETLINK 270
 #endif
 
-#define RX_BUF 65536 /* more than any one dump batch of the kernel's (32 KiB) */
-
 struct xc_nl {
 	struct nl_sock *sk;
 	unsigned char *rx; /* replies, zeroed after each read: they carry keys */
@@ -72,6 +70,21 @@ int xc_nl_errno(int nle)
 	}
 }
 
+ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct sockaddr_nl from;
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+	ssize_t n = recvmsg(fd, &mh, 0);
+
+	if (n < 0)
+		return -errno;
+	if (mh.msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	return from.nl_pid == 0 ? n : 0; /* only the kernel's count */
+}
+
 int xc_nla_copy(struct nlattr **tb, int type, void *dst, size_t size, bool *has)
 {
 	if (!tb[type])
@@ -92,7 +105,7 @@ int xc_nl_open(struct xc_nl **out)
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return -ENOMEM;
-	nl->rx = malloc(RX_BUF);
+	nl->rx = malloc(XC_NL_RX_BUF);
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk || !nl->rx) {
 		err = -ENOMEM;
@@ -118,7 +131,7 @@ void xc_nl_close(struct xc_nl *nl)
 	if (nl->sk)
 		nl_socket_free(nl->sk);
 	if (nl->rx)
-		explicit_bzero(nl->rx, RX_BUF);
+		explicit_bzero(nl->rx, XC_NL_RX_BUF);
 	free(nl->rx);
 	free(nl);
 }
@@ -192,10 +205,6 @@ int xc_nl_request(struct xc_nl *nl, struct nl_msg *msg, xc_msg_cb cb, void *arg,
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	int fd = nl_socket_get_fd(nl->sk), ret;
 	uint32_t seq, port = nl_socket_get_local_port(nl->sk);
-	struct iovec iov = { .iov_base = nl->rx, .iov_len = RX_BUF };
-	struct sockaddr_nl from;
-	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-			     .msg_iovlen = 1 };
 	ssize_t n;
 
 	if (err)
@@ -207,19 +216,13 @@ int xc_nl_request(struct xc_nl *nl, struct nl_msg *msg, xc_msg_cb cb, void *arg,
 	explicit_bzero(nlh, nlh->nlmsg_len); /* it may hold keys */
 	nlmsg_free(msg);
 	while (ret >= 0) {
-		n = recvmsg(fd, &mh, 0);
+		n = xc_nl_recv_batch(fd, nl->rx, XC_NL_RX_BUF);
+		if (n == -EINTR || n == 0)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
+			ret = (int)n;
 			break;
 		}
-		if (mh.msg_flags & MSG_TRUNC) {
-			ret = -EMSGSIZE;
-			break;
-		}
-		if (from.nl_pid != 0)
-			continue; /* only the kernel answers */
 		ret = handle_batch(nl->rx, (size_t)n, port, seq, cb, arg, err);
 		explicit_bzero(nl->rx, (size_t)n);
 		if (ret == 1)

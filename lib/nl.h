@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct nl_msg;
 struct xc_nl;
@@ -36,6 +37,15 @@ typedef int (*xc_msg_cb)(const struct nlmsghdr *nlh, void *arg);
  * NLM_F_ACK itself for requests that are not dumps. Returns 0 or -errno. */
 int xc_nl_request(struct xc_nl *nl, struct nl_msg *msg, xc_msg_cb cb, void *arg,
 		  struct xc_err *err);
+
+/* A buffer that holds any one batch of the kernel's replies or events
+ * (its dumps come in up to 32 KiB). */
+#define XC_NL_RX_BUF 65536
+
+/* Receive one batch on a netlink socket into buf: its length, 0 if it did
+ * not come from the kernel (to be ignored), -EMSGSIZE if it was cut, or
+ * -errno from recvmsg (-EINTR, -ENOBUFS… for the caller to judge). */
+ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len);
 
 struct nlattr;
 /* Copy attribute tb[type] into dst if present (and set *has, if given);

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned char *buf;
 	int r;
 
-	if (size > RX_BUF)
+	if (size > XC_NL_RX_BUF)
 		return 0;
 	buf = malloc(size ? size : 1);
 	if (!buf)
