@@ -8,7 +8,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libnl-3.0 libnl-xfrm-3.0 libcrypto json-c libpcap
+PKGS := libnl-3.0 libnl-xfrm-3.0 libcrypto json-c libpcap ncursesw
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing \
@@ -91,9 +91,13 @@ $(BUILD)/dumpfloor: tests/bench/dumpfloor.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
+# verify is pure userspace: measured on the host, beside openssl and tshark.
+# state and trace need the kernel: measured in the guest.
 bench: $(BIN) $(BUILD)/dumpfloor
+	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) bash tests/bench/verify.sh
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_DUMPFLOOR=$(abspath $(BUILD)/dumpfloor) \
 		tests/vm/run -m 2G -t 3600 -- bash tests/bench/state.sh
+	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -m 1G -t 1800 -- bash tests/bench/trace.sh
 
 # Boot the test guest and show xfrmctl at work against the real kernel.
 demo: $(BIN)
@@ -104,10 +108,14 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/xfrmctl
 	install -m 0644 man/xfrmctl.8 $(DESTDIR)$(MANDIR)/man8/xfrmctl.8
 	install -m 0644 cli/completion/xfrmctl.bash $(DESTDIR)$(BASHCOMPDIR)/xfrmctl
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 0644 trace/*.bt $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xfrmctl $(DESTDIR)$(MANDIR)/man8/xfrmctl.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/xfrmctl
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(wildcard trace/*.bt)))
+	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build/rel build/san build/fuzz xfrmctl

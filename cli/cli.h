@@ -75,6 +75,9 @@ void cli_print_sel(const struct xfrm_selector *sel);
 /* Between the parts of one entry: a new indented line, or " \\ " with -o. */
 void cli_sep(void);
 
+/* state export: the kernel's SAs for other tools (cli/export.c). */
+int state_export_main(int argc, char **argv);
+
 int monitor_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
 int verify_main(int argc, char **argv);

@@ -9,21 +9,27 @@
 
 #include "cli.h"
 #include "print.h"
+#include "trace.h"
 #include "trace_env.h"
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static void usage(FILE *f)
 {
-	fputs("Usage: xfrmctl trace check\n"
+	fputs("Usage: xfrmctl trace live [ --duration SECS ] [ --count N ] [ --spi SPI ] [ --events ]\n"
+	      "        [ --port PORT ] [ --expect-path { software | offload } ] [ --no-modprobe ]\n"
+	      "       xfrmctl trace check\n"
 	      "       xfrmctl trace list\n"
+	      "live:  follow packets through the kernel's IPsec receive path with bpftrace\n"
+	      "       (trace/xfrm-rx.bt): an ncurses view on a terminal, lines without one,\n"
+	      "       JSON lines with -j. --expect-path with --spi exits 3 if that SA's\n"
+	      "       packets took the other path (or none was seen).\n"
 	      "check: what this kernel and machine offer for tracing, and what to do about\n"
 	      "       what is missing; exit 1 if 'trace live' cannot work here.\n"
 	      "list:  the bpftrace scripts and what each traces.\n", f);
 }
 
-/* "bpftrace v0.17.0", or NULL if it cannot be run. */
-static char *bpftrace_version(void)
+const char *trace_bpftrace_version(void)
 {
 	static char line[128];
 	FILE *p = popen("bpftrace --version 2>/dev/null", "r");
@@ -53,7 +59,7 @@ static int cmd_check(int argc, char **argv)
 		err_msg("trace check: out of memory");
 		return EXIT_RUNTIME;
 	}
-	r = xc_trace_env_check(env, bpftrace_version());
+	r = xc_trace_env_check(env, trace_bpftrace_version());
 	if (r < 0) {
 		err_msg("trace check: %s", strerror(-r));
 		free(env);
@@ -91,9 +97,7 @@ static int cmd_check(int argc, char **argv)
 	return ret;
 }
 
-/* Where the scripts are: $XFRMCTL_TRACE_DIR, the source tree of this
- * binary (…/trace beside build/), or the installed DATADIR. */
-static const char *trace_dir(void)
+const char *trace_dir(void)
 {
 	static char buf[PATH_MAX];
 	const char *env = getenv("XFRMCTL_TRACE_DIR");
@@ -198,6 +202,7 @@ static int cmd_list(int argc, char **argv)
 int trace_main(int argc, char **argv)
 {
 	static const struct subcmd cmds[] = {
+		{ "live", trace_live_main },
 		{ "check", cmd_check },
 		{ "list", cmd_list },
 	};

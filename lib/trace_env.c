@@ -139,7 +139,9 @@ int xc_trace_env_check(struct xc_trace_env *env, const char *bpftrace_version)
 	if ((c = add(env, "tracefs", tracefs, true))) {
 		say(c->detail, sizeof(c->detail), tracefs ? "mounted" : "not mounted");
 		if (!tracefs)
-			say(c->fix, sizeof(c->fix), "mount -t tracefs tracefs /sys/kernel/tracing");
+			say(c->fix, sizeof(c->fix),
+			    "mount -t tracefs tracefs /sys/kernel/tracing; under 'ip netns exec' (which "
+			    "mounts a new /sys) use 'xfrmctl -n NETNS' instead");
 	}
 	priv = (caps >> CAP_SYS_ADMIN_BIT & 1) ||
 	       ((caps >> CAP_BPF_BIT & 1) && (caps >> CAP_PERFMON_BIT & 1));
