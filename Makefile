@@ -63,6 +63,13 @@ $(BUILD)/libxfrmctl.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# DATADIR is compiled in (where trace live finds the installed scripts):
+# what uses it is rebuilt when it changes, e.g. by make install PREFIX=/usr.
+DATADIR_STAMP := $(BUILD)/.datadir
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(DATADIR_STAMP) 2>/dev/null)" = "$(DATADIR)" ] || \
+	echo "$(DATADIR)" >$(DATADIR_STAMP); })
+$(BUILD)/cli/trace.o: $(DATADIR_STAMP)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
@@ -106,13 +113,13 @@ demo: $(BIN)
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/xfrmctl
-	install -m 0644 man/xfrmctl.8 $(DESTDIR)$(MANDIR)/man8/xfrmctl.8
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 cli/completion/xfrmctl.bash $(DESTDIR)$(BASHCOMPDIR)/xfrmctl
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 trace/*.bt $(DESTDIR)$(DATADIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/xfrmctl $(DESTDIR)$(MANDIR)/man8/xfrmctl.8 \
+	rm -f $(DESTDIR)$(SBINDIR)/xfrmctl $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8))) \
 		$(DESTDIR)$(BASHCOMPDIR)/xfrmctl
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(wildcard trace/*.bt)))
 	-rmdir $(DESTDIR)$(DATADIR)

@@ -3,11 +3,12 @@ _xfrmctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local opts="-j --json -k --keys -s --stats -o --oneline -n --netns -b --batch --force --dry-run -V --version -h --help"
-	local cmds="state policy monitor version help"
+	local cmds="state policy monitor verify trace version help"
 	local i cmd= sub=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		-n | --netns | -b | --batch) ((i++)) ;;
+		--pcap | --live | --sa-file | --filter | --write-decrypted | --jobs | --duration | --count | --spi | --port | --expect-path) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -35,7 +36,10 @@ _xfrmctl()
 	ptype) COMPREPLY=($(compgen -W "main sub" -- "$cur")); return ;;
 	action) COMPREPLY=($(compgen -W "allow block" -- "$cur")); return ;;
 	level) COMPREPLY=($(compgen -W "required use" -- "$cur")); return ;;
-	dev) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
+	dev | --live) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
+	--pcap | --sa-file | --write-decrypted | --wireshark) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--expect-path) COMPREPLY=($(compgen -W "software offload" -- "$cur")); return ;;
+	--filter | --jobs | --duration | --count | --spi | --port) return ;;
 	esac
 	if [[ -z $cmd ]]; then
 		COMPREPLY=($(compgen -W "$opts $cmds" -- "$cur"))
@@ -55,12 +59,22 @@ _xfrmctl()
 		setdefault) COMPREPLY=($(compgen -W "in out fwd accept block" -- "$cur")) ;;
 		esac
 		;;
+	verify)
+		COMPREPLY=($(compgen -W "--pcap --live --sa-file --filter --write-decrypted --quiet --jobs help" -- "$cur"))
+		;;
+	trace)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W "live check list help" -- "$cur"))
+		elif [[ $sub == live ]]; then
+			COMPREPLY=($(compgen -W "--duration --count --spi --events --port --expect-path --no-modprobe" -- "$cur"))
+		fi
+		;;
 	monitor)
 		COMPREPLY=($(compgen -W "all state policy acquire expire aevent report mapping migrate rcvbuf help" -- "$cur"))
 		;;
 	state)
 		if [[ -z $sub ]]; then
-			COMPREPLY=($(compgen -W "add update allocspi get delete del list flush count help" -- "$cur"))
+			COMPREPLY=($(compgen -W "add update allocspi get delete del list flush count export help" -- "$cur"))
 			return
 		fi
 		case $sub in
@@ -69,6 +83,7 @@ _xfrmctl()
 		get | delete | del) COMPREPLY=($(compgen -W "src dst proto spi mark" -- "$cur")) ;;
 		list) COMPREPLY=($(compgen -W "src dst proto spi mode reqid" -- "$cur")) ;;
 		flush) COMPREPLY=($(compgen -W "proto" -- "$cur")) ;;
+		export) COMPREPLY=($(compgen -W "--wireshark" -- "$cur")) ;;
 		esac
 		;;
 	esac
