@@ -601,16 +601,16 @@ static void log_line(struct live *lv, const struct xc_tr_line *l)
 }
 
 /* Aggregate mode in the view: what a block added to the drops. */
-static void log_block(struct live *lv, uint64_t *drops_before)
+static void log_block(struct live *lv)
 {
-	for (size_t i = 0; i < lv->m.n && i < 4096; i++) {
+	for (size_t i = 0; i < lv->m.n; i++) {
 		const struct xc_tr_sa *sa = lv->m.sa[i];
 		char t[32];
 
-		if (sa->c.drops > drops_before[i] && live_shown(lv, sa, false))
+		if (sa->c.drops > sa->prev_drops && live_shown(lv, sa, false))
 			live_log(lv, "%s spi 0x%08x: +%" PRIu64 " drops (%s)",
 				 rel_time(lv, lv->m.now_ns, t, sizeof(t)), sa->spi,
-				 sa->c.drops - drops_before[i],
+				 sa->c.drops - sa->prev_drops,
 				 sa->c.n_drop_kinds ? sa->c.drop[sa->c.n_drop_kinds - 1].counter : "?");
 	}
 }
@@ -619,7 +619,6 @@ static void take_line(struct run *r, const char *s)
 {
 	struct live *lv = r->lv;
 	struct xc_tr_line l;
-	static uint64_t drops_before[4096];
 
 	if (xc_tr_parse_line(s, &l) < 0) {
 		lv->m.malformed++;
@@ -629,9 +628,6 @@ static void take_line(struct run *r, const char *s)
 			err_msg("trace live: unexpected line from bpftrace: '%.200s'", s);
 		return;
 	}
-	if (l.kind == XC_TR_TICK && !lv->m.events)
-		for (size_t i = 0; i < lv->m.n && i < 4096; i++)
-			drops_before[i] = lv->m.sa[i]->c.drops;
 	if (xc_tr_model_apply(&lv->m, &l) < 0) {
 		live_log(lv, "out of memory");
 		return;
@@ -645,7 +641,7 @@ static void take_line(struct run *r, const char *s)
 	if (r->tui) {
 		log_line(lv, &l);
 		if (l.kind == XC_TR_TICK && !lv->m.events)
-			log_block(lv, drops_before);
+			log_block(lv);
 	} else if (l.kind == XC_TR_TICK) {
 		if (!lv->m.events) {
 			if (info_missing(lv))

@@ -484,6 +484,7 @@ static int end_block(struct xc_tr_model *m)
 	for (size_t i = 0; i < m->n; i++) {
 		struct xc_tr_sa *sa = m->sa[i];
 
+		sa->prev_drops = sa->c.drops;
 		if (memcmp(&sa->c, &sa->next, sizeof(sa->c))) {
 			sa->c = sa->next;
 			sa->changed_ns = m->now_ns;

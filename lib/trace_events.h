@@ -117,6 +117,7 @@ struct xc_tr_sa {
 	uint64_t rate_packets;	    /* packets at the start of that interval */
 	uint64_t rate_ns;	    /* and its time */
 	uint64_t changed_ns;	    /* last time its counts changed */
+	uint64_t prev_drops;	    /* aggregate mode: drops before the last block */
 	void *user;		    /* for the caller (what it knows of the SA) */
 };
 

@@ -282,6 +282,7 @@ static void test_model_aggregate(void **state)
 	assert_int_equal(xc_tr_packets(&sa->c), 30);
 	assert_int_equal(sa->c.software, 28);
 	assert_int_equal(sa->c.drops, 2);
+	assert_int_equal(sa->prev_drops, 0); /* what the block added: 2 */
 	assert_string_equal(sa->c.drop[0].counter, "XfrmInStateProtoError");
 	assert_string_equal(sa->c.drop[0].where, "");
 	assert_true(sa->rate > 19.99 && sa->rate < 20.01);
