@@ -48,7 +48,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 BIN := $(BUILD)/xfrmctl
 
-.PHONY: all check unit fuzz bench demo install uninstall clean
+.PHONY: all check unit fuzz bench demo install uninstall clean kmod
 .SECONDARY:
 all: xfrmctl
 
@@ -82,8 +82,14 @@ $(BUILD)/tests/unit/%_test: $(BUILD)/tests/unit/%_test.o $(BUILD)/cli/print.o $(
 
 unit: $(UNIT_BIN)
 
+# tests/kmod: the test NIC (receive crypto offload), for each kernel whose
+# headers are installed; the guest loads it (build/kmod/KVER/xfrmnic.ko).
+KMOD_KVERS := $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))
+kmod:
+	$(Q)for k in $(KMOD_KVERS); do $(MAKE) -s -C tests/kmod KVER=$$k || exit 1; done
+
 # Unit tests on the host, then the VM suite; one summary line at the end.
-check: $(BIN) $(UNIT_BIN)
+check: $(BIN) $(UNIT_BIN) kmod
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_UNIT_DIR=$(abspath $(BUILD)/tests/unit) \
 		tests/check $(CHECK_ARGS)
 
@@ -107,7 +113,7 @@ bench: $(BIN) $(BUILD)/dumpfloor
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -m 1G -t 1800 -- bash tests/bench/trace.sh
 
 # Boot the test guest and show xfrmctl at work against the real kernel.
-demo: $(BIN)
+demo: $(BIN) kmod
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -t 300 -- bash tests/demo.sh
 
 install: $(BIN)
@@ -125,6 +131,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build/rel build/san build/fuzz xfrmctl
+	rm -rf build/rel build/san build/fuzz build/bench xfrmctl
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
