@@ -1,9 +1,19 @@
-/* xfrmctl verify: ESP packets judged as the kernel's esp_input would. */
+/* xfrmctl verify: ESP packets judged as the kernel's esp_input would.
+ *
+ * One packet after another: read, classify (ESP? which SA?), verify
+ * (lib/esp.c), then count, print and write it. With --jobs N the crypto
+ * runs in N threads: the main thread reads packets into batches, N-1
+ * workers (and the main thread, when it has nothing else to do) open them
+ * ahead of their turn with clones of the SAs, and the main thread takes
+ * each batch back in capture order for the replay check, the verdict and
+ * the output (xc_esp_verify_opened: the verdicts are exactly those of one
+ * thread). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/udp.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +26,24 @@
 #include "print.h"
 #include "replay.h"
 #include "sa.h"
+#include "safile.h"
 #include "spec.h"
-#include "tokens.h"
 
 #define EXIT_DROPS 3
-#define MAX_WORDS 512
-#define PKT_MAX 262144
+#define PKT_MAX 262144  /* the capture's snap length: no packet is longer */
+#define INNER_MAX (PKT_MAX + 64)
+#define BATCH 256       /* packets a batch */
+#define ARENA (1u << 20) /* their bytes: any one packet fits an empty batch */
+#define MAX_JOBS 64
 
 static void usage(FILE *f)
 {
 	fputs("Usage: xfrmctl verify { --pcap FILE | --live IFACE } [ --sa-file FILE ]\n"
 	      "        [ --filter BPF-EXPR ] [ --write-decrypted FILE ] [ --encap-port PORT ]\n"
-	      "        [ --count N ] [ --quiet ]\n"
+	      "        [ --count N ] [ --jobs N ] [ --quiet ]\n"
 	      "SAs come from the kernel (-n NETNS for another namespace), dumped with their\n"
-	      "keys, or from --sa-file: one SA per line in the 'state add' grammar.\n"
-	      "Each SA's replay window starts empty, as when it was added.\n"
+	      "keys, or from --sa-file: 'state add' lines, or 'state list -j -k' JSON.\n"
+	      "Each SA's replay window starts as when the SA was added.\n"
 	      "One line per ESP packet (-j: JSON lines), then a summary per SA.\n"
 	      "Exit: 0 if every packet would be accepted, 3 if any would be dropped.\n", f);
 }
@@ -47,9 +60,35 @@ struct vsa {
 struct vstate {
 	struct vsa *sas;
 	size_t n, cap;
+	struct vsa **by_spi; /* sas sorted by SPI, for the lookup */
 	uint64_t no_sa, hdr_error, not_esp, esp;
-	bool any_drop;
+	bool any_drop, quiet;
+	uint16_t port;
+	struct xc_pcap_out *w;
+	uint8_t *inner; /* INNER_MAX bytes, for --write-decrypted */
 	struct xc_err xe;
+};
+
+/* What a packet is, before any SA state is used. */
+enum kind {
+	K_NOT_ESP, /* counted, not shown */
+	K_HDR,     /* ESP shorter than its header: XfrmInHdrError */
+	K_NO_SA,   /* XfrmInNoStates */
+	K_ESP,     /* for v */
+};
+
+/* One packet on its way. */
+struct item {
+	enum kind kind;
+	struct xc_frame fr;
+	struct vsa *v;
+	struct timeval ts;
+	uint64_t index;
+	const uint8_t *ip;  /* the IP packet */
+	uint8_t *plain;     /* room for its plaintext (fr.esp_len bytes) */
+	uint32_t seq_hi;    /* the guess the packet was opened with */
+	struct xc_esp_result res; /* opened ahead, then the verdict */
+	int err;
 };
 
 static volatile sig_atomic_t stop;
@@ -63,6 +102,8 @@ static void on_signal(int sig)
 		xc_capture_break(live_cap);
 }
 
+/* ---- the SAs ---- */
+
 static void wipe_keys(struct xc_sa *sa)
 {
 	struct xc_sa_alg *algs[] = { &sa->aead, &sa->enc, &sa->auth, &sa->comp };
@@ -71,8 +112,10 @@ static void wipe_keys(struct xc_sa *sa)
 		explicit_bzero(algs[i]->key, algs[i]->key_len);
 }
 
-/* Take sa (ESP only) into the set; its keys go into the verifier's contexts. */
-static int add_sa(struct vstate *st, const struct xc_sa *sa, const char *where)
+/* Take sa (ESP only) into the set; its keys go into the verifier's contexts.
+ * added: sa is as it was added (an SA file's line), so its replay counters
+ * are the window's start; else (a dump, a listing) the window starts empty. */
+static int add_sa(struct vstate *st, const struct xc_sa *sa, bool added, const char *where)
 {
 	struct vsa *v;
 	int r;
@@ -94,6 +137,9 @@ static int add_sa(struct vstate *st, const struct xc_sa *sa, const char *where)
 	r = xc_esp_sa_new(&v->sa, &v->esa, &st->xe);
 	if (r == 0)
 		r = xc_replay_init_sa(&v->replay, &v->sa);
+	if (r == 0 && added && (sa->has_replay_esn || sa->has_replay))
+		r = sa->has_replay_esn ? xc_replay_set(&v->replay, sa->esn.seq, sa->esn.seq_hi, NULL, 0)
+				       : xc_replay_set(&v->replay, sa->replay.seq, 0, NULL, 0);
 	wipe_keys(&v->sa);
 	if (r < 0) {
 		char msg[sizeof(st->xe.msg)];
@@ -110,63 +156,66 @@ static int add_sa(struct vstate *st, const struct xc_sa *sa, const char *where)
 
 static int dump_one(const struct xc_sa *sa, void *arg)
 {
-	return add_sa(arg, sa, "");
+	return add_sa(arg, sa, false, "");
 }
 
-/* One SA per line, in the state add grammar (with or without the words
- * "state add"); blank lines and # comments are skipped. */
-static int load_sa_file(struct vstate *st, const char *path)
+static int file_one(const struct xc_sa *sa, const struct xc_safile_at *at, void *arg,
+		    struct xc_err *err)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL, *argv[MAX_WORDS], where[64];
-	size_t cap = 0, lineno = 0;
-	struct xc_spec_opts o = { .key_in = NULL };
-	struct xc_sa *sa = malloc(sizeof(*sa));
-	ssize_t len;
-	int argc, r = 0, skip;
+	struct vstate *st = arg;
+	char at_text[180], where[184];
+	int r;
 
-	if (!f || !sa) {
-		r = f ? -ENOMEM : -errno;
-		xc_err_set(&st->xe, "cannot read SA file '%s': %s", path, strerror(-r));
-		goto out;
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s line %zu: ", path, lineno);
-		argc = xc_split_line(line, argv, MAX_WORDS, &st->xe);
-		if (argc < 0) {
-			r = argc;
-			xc_err_set(&st->xe, "%s line %zu: %s", path, lineno, st->xe.msg);
-		} else if (argc > 0) {
-			skip = argc >= 2 && !strcmp(argv[0], "state") && !strcmp(argv[1], "add") ? 2 : 0;
-			r = xc_spec_sa(argc - skip, argv + skip, sa, &o, &st->xe);
-			if (r < 0) {
-				char msg[sizeof(st->xe.msg)];
-
-				snprintf(msg, sizeof(msg), "%s", st->xe.msg);
-				xc_err_set(&st->xe, "%s%s", where, msg);
-			} else {
-				r = add_sa(st, sa, where);
-			}
-			xc_sa_clear(sa);
-		}
-		explicit_bzero(line, (size_t)len);
-		if (r < 0)
-			break;
-	}
-	if (r == 0 && ferror(f)) {
-		r = -EIO;
-		xc_err_set(&st->xe, "reading SA file '%s': %s", path, strerror(errno));
-	}
-out:
-	if (line)
-		explicit_bzero(line, cap);
-	free(line);
-	xc_sa_free(sa);
-	if (f)
-		fclose(f);
+	xc_safile_where(at, at_text, sizeof(at_text));
+	snprintf(where, sizeof(where), "%s: ", at_text);
+	st->xe.msg[0] = '\0';
+	r = add_sa(st, sa, at->format == XC_SAFILE_ADD, where);
+	if (r < 0)
+		*err = st->xe;
 	return r;
 }
+
+/* By SPI, then in the order the SAs came (the first one matching wins). */
+static int by_spi_cmp(const void *a, const void *b)
+{
+	const struct vsa *v = *(struct vsa *const *)a, *w = *(struct vsa *const *)b;
+	uint32_t x = ntohl(v->sa.info.id.spi), y = ntohl(w->sa.info.id.spi);
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return v < w ? -1 : v > w;
+}
+
+static int index_sas(struct vstate *st)
+{
+	if (!(st->by_spi = malloc(st->n * sizeof(*st->by_spi))))
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n; i++)
+		st->by_spi[i] = &st->sas[i];
+	qsort(st->by_spi, st->n, sizeof(*st->by_spi), by_spi_cmp);
+	return 0;
+}
+
+/* The SA of an ESP frame (SPI, destination, family), as xfrm_state_lookup. */
+static struct vsa *find_sa(const struct vstate *st, const struct xc_frame *fr)
+{
+	size_t lo = 0, hi = st->n;
+
+	while (lo < hi) { /* the first with an SPI >= the frame's */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ntohl(st->by_spi[mid]->sa.info.id.spi) < fr->spi)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < st->n && ntohl(st->by_spi[lo]->sa.info.id.spi) == fr->spi; lo++)
+		if (xc_esp_frame_matches(&st->by_spi[lo]->sa, fr))
+			return st->by_spi[lo];
+	return NULL;
+}
+
+/* ---- output ---- */
 
 static const char *ipproto(uint8_t p, char *buf)
 {
@@ -219,7 +268,7 @@ static void print_inner(const struct xc_frame *fr, const struct xc_esp_result *r
 /* The inner IP packet, for --write-decrypted: tunnel mode carries it
  * whole; transport mode gets the outer header back with the inner protocol
  * and length (as the kernel's transport finish does). */
-static size_t inner_packet(const struct xc_packet *pkt, const struct xc_frame *fr,
+static size_t inner_packet(const uint8_t *ip, const struct xc_frame *fr,
 			   const struct xc_esp_result *res, const uint8_t *plain, uint8_t *out,
 			   size_t cap)
 {
@@ -237,7 +286,7 @@ static size_t inner_packet(const struct xc_packet *pkt, const struct xc_frame *f
 		hl = 20;
 		if (hl + n > cap || hl + n > 65535)
 			return 0;
-		memcpy(out, pkt->ip, hl);
+		memcpy(out, ip, hl);
 		out[0] = 0x45;
 		out[2] = (uint8_t)((hl + n) >> 8);
 		out[3] = (uint8_t)(hl + n);
@@ -269,30 +318,34 @@ static size_t inner_packet(const struct xc_packet *pkt, const struct xc_frame *f
 	return hl + n;
 }
 
-/* res NULL: judged before any SA (verdict and detail given). */
-static void print_verdict(const struct xc_packet *pkt, const struct xc_frame *fr,
-			  const struct xc_esp_result *res, const uint8_t *plain,
-			  const char *verdict, const char *detail)
+static void print_verdict(const struct item *it)
 {
+	const struct xc_esp_result *res = &it->res;
+	const struct xc_frame *fr = &it->fr;
 	char warn[256];
 
 	print_open_object(NULL);
-	print_uint(PRINT_ANY, "index", "#%" PRIu64, pkt->index);
+	print_uint(PRINT_ANY, "index", "#%" PRIu64, it->index);
 	print_string(PRINT_ANY, "src", " %s", cli_addr(fr->family, &fr->saddr));
 	print_string(PRINT_ANY, "dst", " > %s", cli_addr(fr->family, &fr->daddr));
 	if (fr->encap_type)
 		print_uint(PRINT_ANY, "encap-dport", " udp/%" PRIu64, fr->dport);
 	print_uint(PRINT_ANY, "spi", " esp spi 0x%08" PRIx64, fr->spi);
-	print_uint(PRINT_ANY, "seq", " seq %" PRIu64, res ? res->seq : fr->seq);
-	if (!res) {
-		print_string(PRINT_ANY, "verdict", ": %s", verdict);
-		print_string(PRINT_ANY, "detail", ", %s", detail);
+	if (it->kind == K_HDR) {
+		print_uint(PRINT_ANY, "seq", " seq %" PRIu64, fr->seq);
+		print_string(PRINT_ANY, "verdict", ": %s", "XfrmInHdrError");
+		print_string(PRINT_ANY, "detail", ", %s", "shorter than an ESP header");
+	} else if (it->kind == K_NO_SA) {
+		print_uint(PRINT_ANY, "seq", " seq %" PRIu64, fr->seq);
+		print_string(PRINT_ANY, "verdict", ": %s", "XfrmInNoStates");
+		print_string(PRINT_ANY, "detail", ", %s", "no SA for this SPI and destination");
 	} else {
+		print_uint(PRINT_ANY, "seq", " seq %" PRIu64, res->seq);
 		print_string(PRINT_ANY, "verdict", ": %s", xc_verdict_counter(res->verdict));
 		if (res->verdict != XC_V_OK)
 			print_string(PRINT_ANY, "detail", ", %s", res->detail);
 		else
-			print_inner(fr, res, plain + res->payload_off, res->payload_len);
+			print_inner(fr, res, it->plain + res->payload_off, res->payload_len);
 		if (xc_esp_warnings(res, warn, sizeof(warn)) > 0)
 			print_string(PRINT_ANY, "warnings", " (warning: %s)", warn);
 	}
@@ -333,18 +386,399 @@ static void print_summary(const struct vstate *st)
 	print_nl();
 }
 
+/* ---- one packet ---- */
+
+/* What the packet is, and for ESP its SA (before any SA state is used). */
+static void classify(struct vstate *st, const struct xc_packet *pkt, struct item *it)
+{
+	it->index = pkt->index;
+	it->ts = pkt->ts;
+	it->v = NULL;
+	if (!pkt->link_ok ||
+	    xc_esp_parse_ip(pkt->ip, pkt->ip_len, st->port, UDP_ENCAP_ESPINUDP, &it->fr) < 0 ||
+	    it->fr.kind != XC_FRAME_ESP) {
+		it->kind = K_NOT_ESP;
+		return;
+	}
+	st->esp++;
+	if (it->fr.esp_len < 8) /* xfrm_input cannot read SPI and sequence number */
+		it->kind = K_HDR;
+	else if (!(it->v = find_sa(st, &it->fr)))
+		it->kind = K_NO_SA;
+	else
+		it->kind = K_ESP;
+}
+
+/* In the packet's turn, after its verdict: count, print, write. */
+static void finish(struct vstate *st, struct item *it)
+{
+	switch (it->kind) {
+	case K_NOT_ESP:
+		st->not_esp++;
+		return;
+	case K_HDR:
+		st->hdr_error++;
+		st->any_drop = true;
+		break;
+	case K_NO_SA:
+		st->no_sa++;
+		st->any_drop = true;
+		break;
+	case K_ESP:
+		it->v->packets++;
+		it->v->verdicts[it->res.verdict]++;
+		if (it->res.verdict != XC_V_OK)
+			st->any_drop = true;
+		else if (st->w) {
+			size_t n = inner_packet(it->ip, &it->fr, &it->res, it->plain, st->inner,
+						INNER_MAX);
+
+			if (n)
+				xc_pcap_out_write(st->w, &it->ts, st->inner, n);
+		}
+		break;
+	}
+	if (!st->quiet)
+		print_verdict(it);
+}
+
+/* ---- several threads ---- */
+
+enum bstate { B_FREE, B_READY, B_BUSY, B_DONE };
+
+struct batch {
+	struct item items[BATCH];
+	size_t n, used; /* items, and bytes of in */
+	uint8_t *in;    /* the packets, ARENA bytes */
+	uint8_t *out;   /* their plaintexts, at the same offsets */
+	enum bstate state;
+};
+
+struct worker {
+	pthread_t thread;
+	bool started;
+	struct pool *pool;
+	struct xc_esp_sa **esa; /* a clone of each SA, by index */
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vstate *st;
+	struct batch *ring;
+	size_t nb;
+	uint64_t filled, taken, finished; /* batches, in capture order */
+	bool quit;
+	struct worker *w;
+	size_t nw;
+};
+
+/* Open a batch's ESP packets ahead of their turn; esa: the thread's SAs
+ * (NULL: the SAs themselves, on the main thread). */
+static void open_batch(struct vstate *st, struct batch *b, struct xc_esp_sa **esa)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+		const uint8_t *esp = it->ip + it->fr.esp_off;
+
+		if (it->kind != K_ESP)
+			continue;
+		it->err = xc_esp_open_ahead(esa ? esa[it->v - st->sas] : it->v->esa, &it->fr, esp,
+					    it->fr.esp_len, it->seq_hi, it->plain,
+					    it->fr.esp_len, &it->res);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *p = w->pool;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct batch *b;
+
+		while (!p->quit && p->taken == p->filled)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit)
+			break;
+		b = &p->ring[p->taken++ % p->nb];
+		b->state = B_BUSY;
+		pthread_mutex_unlock(&p->mu);
+		open_batch(p->st, b, w->esa);
+		pthread_mutex_lock(&p->mu);
+		b->state = B_DONE;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void pool_free(struct pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = 0; i < p->nw; i++) {
+		if (p->w[i].started)
+			pthread_join(p->w[i].thread, NULL);
+		for (size_t k = 0; p->w[i].esa && k < p->st->n; k++)
+			xc_esp_sa_free(p->w[i].esa[k]);
+		free(p->w[i].esa);
+	}
+	for (size_t i = 0; p->ring && i < p->nb; i++) {
+		if (p->ring[i].out)
+			explicit_bzero(p->ring[i].out, ARENA);
+		free(p->ring[i].in);
+		free(p->ring[i].out);
+	}
+	free(p->ring);
+	free(p->w);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* jobs threads in all: jobs - 1 workers and the caller's. */
+static int pool_new(struct vstate *st, unsigned int jobs, struct pool **out)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->st = st;
+	p->nb = 2 * (size_t)jobs;
+	p->nw = jobs - 1;
+	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->w = calloc(p->nw, sizeof(*p->w))))
+		goto out;
+	for (size_t i = 0; i < p->nb; i++)
+		if (!(p->ring[i].in = malloc(ARENA)) || !(p->ring[i].out = malloc(ARENA)))
+			goto out;
+	for (size_t i = 0; i < p->nw; i++) {
+		struct worker *w = &p->w[i];
+
+		w->pool = p;
+		if (!(w->esa = calloc(st->n, sizeof(*w->esa))))
+			goto out;
+		for (size_t k = 0; k < st->n; k++)
+			if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
+				goto out;
+		if ((r = -pthread_create(&w->thread, NULL, worker_main, w)) < 0)
+			goto out;
+		w->started = true;
+	}
+	*out = p;
+	p = NULL;
+	r = 0;
+out:
+	pool_free(p);
+	return r;
+}
+
+/* ---- the capture ---- */
+
+struct reader {
+	struct xc_capture *cap;
+	struct xc_packet pkt;
+	bool pending; /* pkt read, not yet taken */
+	bool eof;
+	unsigned long long count; /* ESP packets to read; 0: all */
+};
+
+/* The next packet: 1 (in rd->pkt), 0 at the end, -EAGAIN (live: none yet),
+ * or -errno (message in st->xe). */
+static int next_packet(struct reader *rd, struct vstate *st)
+{
+	int r;
+
+	if (rd->pending)
+		return 1;
+	if (rd->eof || stop || (rd->count && st->esp >= rd->count)) {
+		rd->eof = true;
+		return 0;
+	}
+	r = xc_capture_next(rd->cap, &rd->pkt, &st->xe);
+	if (r == 0)
+		rd->eof = true;
+	if (r > 0)
+		rd->pending = true;
+	return r;
+}
+
+/* One thread: each packet verified as it is read. */
+static int run_serial(struct vstate *st, struct reader *rd)
+{
+	uint8_t *plain = malloc(PKT_MAX);
+	struct item it;
+	int r;
+
+	if (!plain)
+		return -ENOMEM;
+	while ((r = next_packet(rd, st)) != 0) {
+		if (r == -EAGAIN)
+			continue;
+		if (r < 0)
+			break;
+		rd->pending = false;
+		classify(st, &rd->pkt, &it);
+		it.ip = rd->pkt.ip;
+		it.plain = plain;
+		if (it.kind == K_ESP) {
+			r = xc_esp_verify(it.v->esa, &it.v->replay, &it.fr, it.ip + it.fr.esp_off,
+					  it.fr.esp_len, plain, PKT_MAX, &it.res);
+			if (r < 0) {
+				xc_err_set(&st->xe, "packet %" PRIu64 ": %s", it.index, strerror(-r));
+				break;
+			}
+		}
+		finish(st, &it);
+		if (it.kind == K_ESP)
+			explicit_bzero(plain, it.res.plain_len);
+	}
+	explicit_bzero(plain, PKT_MAX);
+	free(plain);
+	return r;
+}
+
+/* Read packets into b until it is full, the input ends, or (live) none is
+ * waiting; with none at all, wait for one if block, else return -EAGAIN.
+ * The high sequence bits each packet is opened with are guessed from its
+ * SA's window as it is now. */
+static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool block)
+{
+	int r = 0;
+
+	b->n = 0;
+	b->used = 0;
+	while (b->n < BATCH) {
+		struct item *it = &b->items[b->n];
+
+		r = next_packet(rd, st);
+		if (r == -EAGAIN && b->n == 0 && block)
+			continue;
+		if (r == -EAGAIN && b->n == 0)
+			return -EAGAIN;
+		if (r <= 0)
+			break;
+		if (rd->pkt.ip_len > ARENA - b->used)
+			break; /* for the next batch */
+		rd->pending = false;
+		classify(st, &rd->pkt, it);
+		if (it->kind != K_NOT_ESP) {
+			/* a mapped file's packets stay where they are */
+			it->ip = rd->pkt.stable ? rd->pkt.ip :
+				 memcpy(b->in + b->used, rd->pkt.ip, rd->pkt.ip_len);
+			it->plain = b->out + b->used;
+			b->used += rd->pkt.ip_len;
+		}
+		if (it->kind == K_ESP)
+			it->seq_hi = xc_replay_seqhi(&it->v->replay, it->fr.seq);
+		b->n++;
+	}
+	return r == -EAGAIN ? 0 : r < 0 ? r : 0;
+}
+
+/* A batch in its turn: the verdicts, in capture order. */
+static int finish_batch(struct vstate *st, struct batch *b)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < b->n && r == 0; i++) {
+		struct item *it = &b->items[i];
+
+		if (it->kind == K_ESP) {
+			r = it->err ? it->err :
+			    xc_esp_verify_opened(it->v->esa, &it->v->replay, &it->fr,
+						 it->ip + it->fr.esp_off, it->fr.esp_len, &it->res,
+						 it->plain, it->fr.esp_len, &it->res);
+			if (r < 0) {
+				xc_err_set(&st->xe, "packet %" PRIu64 ": %s", it->index, strerror(-r));
+				break;
+			}
+		}
+		finish(st, it);
+	}
+	explicit_bzero(b->out, b->used);
+	return r;
+}
+
+/* Several threads: see the top of the file. */
+static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
+{
+	struct pool *p;
+	int r = pool_new(st, jobs, &p);
+
+	if (r < 0) {
+		xc_err_set(&st->xe, "starting %u threads: %s", jobs, strerror(-r));
+		return r;
+	}
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct batch *b = &p->ring[p->finished % p->nb];
+
+		if (p->finished < p->filled && b->state == B_DONE) {
+			pthread_mutex_unlock(&p->mu);
+			r = finish_batch(st, b);
+			pthread_mutex_lock(&p->mu);
+			b->state = B_FREE;
+			p->finished++;
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (rd->eof && p->finished == p->filled)
+			break;
+		if (!rd->eof && p->filled - p->finished < p->nb) {
+			bool idle = p->filled == p->finished;
+
+			b = &p->ring[p->filled % p->nb];
+			pthread_mutex_unlock(&p->mu);
+			r = fill(st, rd, b, idle);
+			pthread_mutex_lock(&p->mu);
+			if (r < 0 && r != -EAGAIN)
+				break;
+			if (b->n) {
+				b->state = B_READY;
+				p->filled++;
+				pthread_cond_broadcast(&p->cv);
+				continue;
+			}
+			r = 0;
+			if (rd->eof)
+				continue;
+			/* live, nothing waiting: see to the batches under way */
+		}
+		if (p->taken < p->filled) { /* nothing else to do: open one here */
+			b = &p->ring[p->taken++ % p->nb];
+			b->state = B_BUSY;
+			pthread_mutex_unlock(&p->mu);
+			open_batch(st, b, NULL);
+			pthread_mutex_lock(&p->mu);
+			b->state = B_DONE;
+			continue;
+		}
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	pool_free(p);
+	return r;
+}
+
+/* ---- the command ---- */
+
 int verify_main(int argc, char **argv)
 {
 	const char *pcap = NULL, *live = NULL, *sa_file = NULL, *filter = NULL, *out_path = NULL;
-	unsigned long long count = 0, port = 4500;
+	unsigned long long port = 4500, jobs = 1;
 	struct vstate st = { 0 };
-	struct xc_capture *cap = NULL;
-	struct xc_pcap_out *w = NULL;
-	struct xc_packet pkt;
-	struct xc_frame fr;
-	struct xc_esp_result res;
-	bool quiet = false;
-	uint8_t *plain = NULL, *inner = NULL;
+	struct reader rd = { 0 };
 	int r, ret = EXIT_USAGE;
 
 	for (int i = 1; i < argc; i++) {
@@ -357,7 +791,7 @@ int verify_main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (!strcmp(a, "--quiet")) {
-			quiet = true;
+			st.quiet = true;
 			continue;
 		}
 		if (!strcmp(a, "--pcap")) dst = &pcap;
@@ -365,8 +799,9 @@ int verify_main(int argc, char **argv)
 		else if (!strcmp(a, "--sa-file")) dst = &sa_file;
 		else if (!strcmp(a, "--filter")) dst = &filter;
 		else if (!strcmp(a, "--write-decrypted")) dst = &out_path;
-		else if (!strcmp(a, "--count")) num = &count;
+		else if (!strcmp(a, "--count")) num = &rd.count;
 		else if (!strcmp(a, "--encap-port")) num = &port;
+		else if (!strcmp(a, "--jobs")) num = &jobs;
 		else {
 			err_msg("verify: unknown option '%s' (see 'xfrmctl verify help')", a);
 			return EXIT_USAGE;
@@ -382,8 +817,13 @@ int verify_main(int argc, char **argv)
 		errno = 0;
 		*num = strtoull(argv[i], &end, 0);
 		if (errno || *end || argv[i][0] < '0' || argv[i][0] > '9' ||
-		    (num == &port && (port == 0 || port > 65535))) {
-			err_msg("verify: bad number '%s' after '%s'", argv[i], a);
+		    (num == &port && (port == 0 || port > 65535)) ||
+		    (num == &jobs && (jobs == 0 || jobs > MAX_JOBS))) {
+			if (num == &jobs)
+				err_msg("verify: bad number '%s' after '%s' (1 to %d)", argv[i], a,
+					MAX_JOBS);
+			else
+				err_msg("verify: bad number '%s' after '%s'", argv[i], a);
 			return EXIT_USAGE;
 		}
 	}
@@ -391,10 +831,11 @@ int verify_main(int argc, char **argv)
 		err_msg("verify: give one of '--pcap FILE' and '--live IFACE'");
 		return EXIT_USAGE;
 	}
+	st.port = (uint16_t)port;
 
 	ret = EXIT_RUNTIME;
 	if (sa_file) {
-		r = load_sa_file(&st, sa_file);
+		r = xc_safile_read(sa_file, file_one, &st, &st.xe);
 		if (r < 0) {
 			err_msg("verify: %s", st.xe.msg);
 			ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
@@ -417,94 +858,40 @@ int verify_main(int argc, char **argv)
 			sa_file ? "the SA file has none" : "the kernel has none here; -n NETNS?");
 		goto out;
 	}
-	r = pcap ? xc_capture_open_file(&cap, pcap, filter, &st.xe)
-		 : xc_capture_open_live(&cap, live, filter, &st.xe);
+	if (index_sas(&st) < 0) {
+		err_msg("verify: out of memory");
+		goto out;
+	}
+	r = pcap ? xc_capture_open_file(&rd.cap, pcap, filter, &st.xe)
+		 : xc_capture_open_live(&rd.cap, live, filter, &st.xe);
 	if (r < 0) {
 		err_msg("verify: %s", st.xe.msg);
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}
-	if (out_path && (r = xc_pcap_out_open(&w, out_path, &st.xe)) < 0) {
-		err_msg("verify: %s", st.xe.msg);
-		goto out;
-	}
-	plain = malloc(PKT_MAX);
-	inner = malloc(PKT_MAX + 64);
-	if (!plain || !inner) {
-		err_msg("verify: out of memory");
+	if (out_path && ((r = xc_pcap_out_open(&st.w, out_path, &st.xe)) < 0 ||
+			 !(st.inner = malloc(INNER_MAX)))) {
+		err_msg("verify: %s", r < 0 ? st.xe.msg : "out of memory");
 		goto out;
 	}
 	if (live) {
 		struct sigaction sa = { .sa_handler = on_signal };
 
-		live_cap = cap;
+		live_cap = rd.cap;
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	print_init(stdout, G.json);
-	while (!stop && (!count || st.esp < count)) {
-		struct vsa *v = NULL;
-
-		r = xc_capture_next(cap, &pkt, &st.xe);
-		if (r == -EAGAIN)
-			continue;
-		if (r <= 0)
-			break;
-		if (!pkt.link_ok ||
-		    xc_esp_parse_ip(pkt.ip, pkt.ip_len, (uint16_t)port, UDP_ENCAP_ESPINUDP, &fr) < 0 ||
-		    fr.kind != XC_FRAME_ESP) {
-			st.not_esp++;
-			continue;
-		}
-		st.esp++;
-		if (fr.esp_len < 8) { /* xfrm_input cannot read SPI and sequence number */
-			st.hdr_error++;
-			st.any_drop = true;
-			if (!quiet)
-				print_verdict(&pkt, &fr, NULL, NULL, "XfrmInHdrError",
-					      "shorter than an ESP header");
-			continue;
-		}
-		for (size_t i = 0; i < st.n && !v; i++)
-			if (xc_esp_frame_matches(&st.sas[i].sa, &fr))
-				v = &st.sas[i];
-		if (!v) {
-			st.no_sa++;
-			st.any_drop = true;
-			if (!quiet)
-				print_verdict(&pkt, &fr, NULL, NULL, "XfrmInNoStates",
-					      "no SA for this SPI and destination");
-			continue;
-		}
-		r = xc_esp_verify(v->esa, &v->replay, &fr, pkt.ip + fr.esp_off, fr.esp_len, plain,
-				  PKT_MAX, &res);
-		if (r < 0) {
-			err_msg("verify: packet %" PRIu64 ": %s", pkt.index, strerror(-r));
-			goto out;
-		}
-		v->packets++;
-		v->verdicts[res.verdict]++;
-		if (res.verdict != XC_V_OK)
-			st.any_drop = true;
-		if (!quiet)
-			print_verdict(&pkt, &fr, &res, plain, NULL, NULL);
-		if (w && res.verdict == XC_V_OK) {
-			size_t n = inner_packet(&pkt, &fr, &res, plain, inner, PKT_MAX + 64);
-
-			if (n)
-				xc_pcap_out_write(w, &pkt.ts, inner, n);
-		}
-		explicit_bzero(plain, res.plain_len);
-	}
+	r = jobs > 1 ? run_parallel(&st, &rd, (unsigned int)jobs) : run_serial(&st, &rd);
 	if (r < 0) {
-		err_msg("verify: %s", st.xe.msg);
+		err_msg("verify: %s", st.xe.msg[0] ? st.xe.msg : strerror(-r));
 		goto out;
 	}
 	print_summary(&st);
 	ret = cli_finish_output("verify");
-	if (ret == EXIT_OK && w) {
-		r = xc_pcap_out_close(w);
-		w = NULL;
+	if (ret == EXIT_OK && st.w) {
+		r = xc_pcap_out_close(st.w);
+		st.w = NULL;
 		if (r < 0) {
 			err_msg("verify: writing '%s': %s", out_path, strerror(-r));
 			ret = EXIT_RUNTIME;
@@ -514,16 +901,16 @@ int verify_main(int argc, char **argv)
 		ret = EXIT_DROPS;
 out:
 	live_cap = NULL;
-	xc_pcap_out_close(w);
-	xc_capture_close(cap);
+	xc_pcap_out_close(st.w);
+	xc_capture_close(rd.cap);
 	for (size_t i = 0; i < st.n; i++) {
 		xc_esp_sa_free(st.sas[i].esa);
 		xc_sa_clear(&st.sas[i].sa);
 	}
 	free(st.sas);
-	if (plain)
-		explicit_bzero(plain, PKT_MAX);
-	free(plain);
-	free(inner);
+	free(st.by_spi);
+	if (st.inner)
+		explicit_bzero(st.inner, INNER_MAX);
+	free(st.inner);
 	return ret;
 }

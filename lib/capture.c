@@ -3,22 +3,36 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define SNAPLEN 262144
+#define LINKTYPE_RAW 101 /* in files; DLT_RAW (12 on Linux) in memory */
+#define MAX_RECORD SNAPLEN /* a record's captured bytes, at most: libpcap's limit */
 
 /* LINKTYPE_LINUX_SLL2 where libpcap's headers are older */
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
 #endif
 
+/* A classic pcap file is read in place (mapped, nothing copied: the
+ * verifier's input is mostly the copy otherwise); pcapng files and
+ * interfaces go through libpcap. */
 struct xc_capture {
-	pcap_t *p;
+	pcap_t *p;          /* libpcap; for a mapped file, only to filter */
 	int dlt;
 	uint64_t index;
+	/* a mapped classic pcap file */
+	const uint8_t *map;
+	size_t size, off;
+	bool swapped, nsec;
+	bool filtering;
+	struct bpf_program prog;
+	const char *path;
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -110,12 +124,101 @@ static int finish_open(struct xc_capture **out, pcap_t *p, const char *what, con
 	return 0;
 }
 
+static uint32_t file32(const struct xc_capture *c, const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return c->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* A classic pcap file, mapped: 1, or 0 if it is not one (then libpcap
+ * reads it), or -errno. */
+static int open_mapped(struct xc_capture **out, const char *path, const char *filter,
+		       struct xc_err *err)
+{
+	struct xc_capture *c = NULL;
+	uint8_t head[24];
+	struct stat st;
+	uint32_t magic, linktype;
+	void *map = MAP_FAILED;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		xc_err_set(err, "cannot read capture '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 24 || pread(fd, head, 24, 0) != 24)
+		goto out; /* libpcap says what is wrong with it */
+	memcpy(&magic, head, 4);
+	if (!(c = calloc(1, sizeof(*c)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
+		c->nsec = magic == 0xa1b23c4d;
+	} else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
+		c->swapped = true;
+		c->nsec = magic == 0x4d3cb2a1;
+	} else {
+		goto out; /* pcapng, or not a capture */
+	}
+	linktype = file32(c, head + 20) & 0x03ffffff;
+	c->dlt = linktype == LINKTYPE_RAW ? DLT_RAW : (int)linktype;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		xc_err_set(err, "cannot read capture '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	c->map = map;
+	c->size = (size_t)st.st_size;
+	c->off = 24;
+	c->path = path;
+	if (filter) {
+		c->p = pcap_open_dead_with_tstamp_precision(c->dlt, SNAPLEN, c->nsec ?
+			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
+		if (!c->p) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (pcap_compile(c->p, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			xc_err_set(err, "bad filter '%s': %s", filter, pcap_geterr(c->p));
+			r = -EINVAL;
+			goto out;
+		}
+		c->filtering = true;
+	}
+	*out = c;
+	c = NULL;
+	map = MAP_FAILED;
+	r = 1;
+out:
+	if (c && c->map)
+		map = (void *)c->map;
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)st.st_size);
+	if (c && c->p)
+		pcap_close(c->p);
+	free(c);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 int xc_capture_open_file(struct xc_capture **out, const char *path, const char *filter,
 			 struct xc_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline(path, ebuf);
+	pcap_t *p;
+	int r = open_mapped(out, path, filter, err);
 
+	if (r != 0)
+		return r < 0 ? r : 0;
+	p = pcap_open_offline(path, ebuf);
 	if (!p) {
 		xc_err_set(err, "cannot read capture '%s': %s", path, ebuf);
 		return access(path, R_OK) < 0 ? -errno : -EINVAL;
@@ -151,22 +254,82 @@ void xc_capture_close(struct xc_capture *cap)
 {
 	if (!cap)
 		return;
-	pcap_close(cap->p);
+	if (cap->filtering)
+		pcap_freecode(&cap->prog);
+	if (cap->p)
+		pcap_close(cap->p);
+	if (cap->map)
+		munmap((void *)cap->map, cap->size);
 	free(cap);
 }
 
 void xc_capture_break(struct xc_capture *cap)
 {
-	pcap_breakloop(cap->p);
+	if (!cap->map)
+		pcap_breakloop(cap->p);
+}
+
+static void fill(struct xc_capture *cap, struct xc_packet *pkt, const struct timeval *ts,
+		 const uint8_t *data, size_t caplen, size_t len)
+{
+	size_t off = 0;
+
+	cap->index++;
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->ts = *ts;
+	pkt->index = cap->index;
+	pkt->wire_len = len;
+	pkt->link_ok = xc_link_ip_offset(cap->dlt, data, caplen, &off) == 0;
+	pkt->ip = data + (pkt->link_ok ? off : 0);
+	pkt->ip_len = pkt->link_ok ? caplen - off : 0;
+}
+
+/* The next record of a mapped file that passes the filter. */
+static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err)
+{
+	for (;;) {
+		const uint8_t *h = cap->map + cap->off;
+		struct pcap_pkthdr ph;
+		uint32_t caplen, sub;
+
+		if (cap->off == cap->size)
+			return 0;
+		if (cap->size - cap->off < 16) {
+			xc_err_set(err, "reading packets: truncated dump file '%s'", cap->path);
+			return -EIO;
+		}
+		caplen = file32(cap, h + 8);
+		if (caplen > MAX_RECORD) {
+			xc_err_set(err, "reading packets: '%s': a record of %u bytes, more than %u",
+				   cap->path, caplen, MAX_RECORD);
+			return -EIO;
+		}
+		if (caplen > cap->size - cap->off - 16) {
+			xc_err_set(err, "reading packets: truncated dump file '%s'", cap->path);
+			return -EIO;
+		}
+		cap->off += 16 + (size_t)caplen;
+		sub = file32(cap, h + 4);
+		ph.ts.tv_sec = file32(cap, h);
+		ph.ts.tv_usec = cap->nsec ? sub / 1000 : sub;
+		ph.caplen = caplen;
+		ph.len = file32(cap, h + 12);
+		if (cap->filtering && !pcap_offline_filter(&cap->prog, &ph, h + 16))
+			continue;
+		fill(cap, pkt, &ph.ts, h + 16, caplen, ph.len);
+		pkt->stable = 1;
+		return 1;
+	}
 }
 
 int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	size_t off = 0;
 	int r;
 
+	if (cap->map)
+		return next_mapped(cap, pkt, err);
 	r = pcap_next_ex(cap->p, &h, &data);
 	if (r == PCAP_ERROR_BREAK || r == PCAP_ERROR_NOT_ACTIVATED)
 		return 0;
@@ -176,14 +339,7 @@ int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err
 	}
 	if (r == 0) /* live timeout: nothing yet */
 		return -EAGAIN;
-	cap->index++;
-	memset(pkt, 0, sizeof(*pkt));
-	pkt->ts = h->ts;
-	pkt->index = cap->index;
-	pkt->wire_len = h->len;
-	pkt->link_ok = xc_link_ip_offset(cap->dlt, data, h->caplen, &off) == 0;
-	pkt->ip = data + (pkt->link_ok ? off : 0);
-	pkt->ip_len = pkt->link_ok ? h->caplen - off : 0;
+	fill(cap, pkt, &h->ts, data, h->caplen, h->len);
 	return 1;
 }
 

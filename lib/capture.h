@@ -28,9 +28,13 @@ struct xc_packet {
 	size_t wire_len;   /* the frame's length on the wire */
 	uint64_t index;    /* 1 for the first packet read */
 	int link_ok;       /* 0: not IPv4/IPv6 behind a link layer we know */
+	int stable;        /* 1: the bytes stay until xc_capture_close() (a classic
+			    * pcap file, read in place), not only until the next call */
 };
 
-/* The next packet (valid until the next call): 1, 0 at the end, or -errno. */
+/* The next packet (valid until the next call, or longer if pkt->stable):
+ * 1, 0 at the end, or -errno. A classic pcap file is read in place
+ * (mapped); pcapng files and interfaces through libpcap. */
 int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err);
 
 /* Where the IP packet starts in a frame of link type dlt (DLT_* of pcap):

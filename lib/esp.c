@@ -54,6 +54,7 @@ struct xc_esp_sa {
 	unsigned int saltlen;
 	uint8_t salt[4];
 	bool ctr;               /* rfc3686: counter block salt || IV || 1 */
+	bool cbc;               /* a CBC cipher, chained across packets (open_authenc) */
 	EVP_CIPHER_CTX *cipher; /* NULL: ecb(cipher_null) */
 	EVP_MAC_CTX *mac;       /* NULL: digest_null or none */
 	uint64_t hard_bytes, hard_packets, soft_bytes, soft_packets;
@@ -265,6 +266,7 @@ static int setup_authenc(struct xc_esp_sa *e, const struct xc_sa *sa, struct xc_
 	e->block = enc->block ? enc->block : 1;
 	if (strcmp(enc->name, "ecb(cipher_null)")) {
 		e->ctr = !strcmp(enc->name, "rfc3686(ctr(aes))");
+		e->cbc = !e->ctr && e->ivlen == e->block;
 		if ((r = set_cipher(e, enc, &sa->enc, err)) < 0)
 			return r;
 	}
@@ -693,6 +695,18 @@ static int open_authenc(struct xc_esp_sa *e, const uint8_t *pkt, const uint8_t *
 		memcpy(out, ct, ctlen);
 		return 0;
 	}
+	if (e->cbc) {
+		/* No new IV through EVP_DecryptInit_ex2 (in OpenSSL 3.0 a round
+		 * of parameter lookups per packet): the context chains from
+		 * the last block it decrypted, so the IV fed to it as one more
+		 * ciphertext block becomes the chaining value, P1 = D(C1) ^ IV.
+		 * What it makes of the IV block itself is thrown away. */
+		if (!EVP_DecryptUpdate(e->cipher, iv, &outl, pkt + ESP_HDR, (int)e->ivlen) ||
+		    (ctlen && !EVP_DecryptUpdate(e->cipher, out, &outl, ct, (int)ctlen)))
+			return -EIO;
+		explicit_bzero(iv, sizeof(iv));
+		return 0;
+	}
 	if (e->ctr) {
 		memcpy(iv, e->salt, 4);
 		memcpy(iv + 4, pkt + ESP_HDR, 8);
@@ -843,14 +857,10 @@ static void replay_drop(struct xc_esp_result *res, const struct xc_replay *r, ui
 	}
 }
 
-int xc_esp_verify(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_frame *frame,
-		  const uint8_t *pkt, size_t len, uint8_t *out, size_t out_len,
-		  struct xc_esp_result *res)
+/* The arguments of the verify functions: -EINVAL, -E2BIG, -ENOSPC or 0. */
+static int check_args(const struct xc_esp_sa *e, const struct xc_replay *r, const uint8_t *pkt,
+		      size_t len, const uint8_t *out, size_t out_len, const void *res)
 {
-	size_t elen, ctlen;
-	uint16_t encap;
-	int err;
-
 	if (!e || !pkt || !out || !res)
 		return -EINVAL;
 	if (r && (r->mode == XC_REPLAY_ESN) != e->esn)
@@ -859,49 +869,82 @@ int xc_esp_verify(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_fram
 		return -E2BIG;
 	if (out_len < len)
 		return -ENOSPC;
-	memset(res, 0, sizeof(*res));
+	return 0;
+}
 
+/* The SPI and sequence number, for a packet of at least ESP_HDR bytes. */
+static void read_header(const uint8_t *pkt, uint32_t seq_hi, struct xc_esp_result *res)
+{
+	res->spi = get32(pkt);
+	res->seq_lo = get32(pkt + 4);
+	res->seq_hi = seq_hi;
+	res->seq = (uint64_t)seq_hi << 32 | res->seq_lo;
+}
+
+/* xfrm_input up to the call of esp_input: the header, the SA, the
+ * encapsulation, the replay check (seq_hi inferred), the hard lifetime.
+ * Reads r, changes only the SA's expiry state. true: on to open_packet(). */
+static bool check_packet(struct xc_esp_sa *e, const struct xc_replay *r,
+			 const struct xc_frame *frame, const uint8_t *pkt, size_t len,
+			 struct xc_esp_result *res)
+{
+	uint32_t seq_hi = 0;
+	uint16_t encap;
+
+	memset(res, 0, sizeof(*res));
 	/* xfrm_parse_spi: pskb_may_pull(8) */
 	if (len < ESP_HDR) {
 		drop(res, XC_V_IN_HDR_ERROR, -EINVAL, "%zu bytes, short of an ESP header", len);
-		return 0;
+		return false;
 	}
-	res->spi = get32(pkt);
-	res->seq_lo = get32(pkt + 4);
-	res->seq = res->seq_lo;
+	read_header(pkt, 0, res);
 	/* xfrm_state_lookup: an expired SA is deleted at once */
 	if (e->expired) {
 		drop(res, XC_V_IN_NO_STATES, 0, "SA hard-expired (the kernel deleted it)");
-		return 0;
+		return false;
 	}
 	if (res->spi != e->spi) {
 		drop(res, XC_V_IN_NO_STATES, 0, "SPI 0x%08x is not this SA's 0x%08x", res->spi,
 		     e->spi);
-		return 0;
+		return false;
 	}
 	encap = frame ? frame->encap_type : e->encap_type;
 	if (encap != e->encap_type) {
 		drop(res, XC_V_IN_STATE_MISMATCH, 0, "encapsulation %u, the SA has %u", encap,
 		     e->encap_type);
-		return 0;
+		return false;
 	}
-	if (r && (res->replay = xc_replay_check(r, res->seq_lo, &res->seq_hi))) {
+	if (r && (res->replay = xc_replay_check(r, res->seq_lo, &seq_hi))) {
+		res->seq_hi = seq_hi;
 		replay_drop(res, r, res->seq_lo);
-		return 0;
+		return false;
 	}
-	res->seq = (uint64_t)res->seq_hi << 32 | res->seq_lo;
+	read_header(pkt, seq_hi, res);
 	/* xfrm_state_check_expire */
 	if (e->cur_bytes >= e->hard_bytes || e->cur_packets >= e->hard_packets) {
 		e->expired = true;
 		drop(res, XC_V_IN_STATE_EXPIRED, -EINVAL,
 		     "hard limit reached (%llu bytes, %llu packets)",
 		     (unsigned long long)e->cur_bytes, (unsigned long long)e->cur_packets);
-		return 0;
+		return false;
 	}
 	if (!e->dying && (e->cur_bytes >= e->soft_bytes || e->cur_packets >= e->soft_packets)) {
 		e->dying = true;
 		res->warn |= XC_ESP_W_SOFT_EXPIRED;
 	}
+	return true;
+}
+
+/* esp_input and esp_input_done2 for a packet that passed check_packet()
+ * with res->seq_hi: lengths, ICV and decryption, the trailer. Uses the
+ * SA's crypto contexts and its constant fields only, so it may run on a
+ * clone in another thread. The verdict is XC_V_OK or a drop in res.
+ * Returns 0, or -EIO when OpenSSL failed. */
+static int open_packet(struct xc_esp_sa *e, const struct xc_frame *frame, const uint8_t *pkt,
+		       size_t len, uint8_t *out, struct xc_esp_result *res)
+{
+	size_t elen, ctlen;
+	int err;
 
 	/* esp_input, then the AEAD layers: every refusal is -EINVAL but the
 	 * ICV's, all of them XfrmInStateProtoError */
@@ -963,15 +1006,110 @@ int xc_esp_verify(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_fram
 		drop(res, XC_V_IN_STATE_PROTO_ERROR, -EINVAL, "dummy packet (next header 59)");
 		return 0;
 	}
+	return 0;
+}
 
-	/* good: xfrm_replay_recheck (the same answer here, nothing ran in
-	 * between), xfrm_replay_advance, the lifetime counters */
+/* A good packet, in its turn: xfrm_replay_recheck (the same answer here,
+ * nothing ran in between), xfrm_replay_advance, the lifetime counters,
+ * then the inner mode. */
+static void accept_packet(struct xc_esp_sa *e, struct xc_replay *r, const uint8_t *out,
+			  struct xc_esp_result *res)
+{
 	warn_seq(r, res);
 	if (r)
 		xc_replay_advance(r, res->seq_lo);
 	e->cur_bytes += res->payload_len;
 	e->cur_packets++;
 	inner_mode(e, out, res);
+}
+
+int xc_esp_verify(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_frame *frame,
+		  const uint8_t *pkt, size_t len, uint8_t *out, size_t out_len,
+		  struct xc_esp_result *res)
+{
+	int err = check_args(e, r, pkt, len, out, out_len, res);
+
+	if (err)
+		return err;
+	if (!check_packet(e, r, frame, pkt, len, res))
+		return 0;
+	if ((err = open_packet(e, frame, pkt, len, out, res)) < 0)
+		return err;
+	if (res->verdict == XC_V_OK)
+		accept_packet(e, r, out, res);
+	return 0;
+}
+
+/* --- ahead of the packet's turn ------------------------------------------- */
+
+int xc_esp_sa_clone(const struct xc_esp_sa *esa, struct xc_esp_sa **out)
+{
+	struct xc_esp_sa *c;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (!(c = malloc(sizeof(*c))))
+		return -ENOMEM;
+	memcpy(c, esa, sizeof(*c));
+	c->cipher = NULL;
+	c->mac = NULL;
+	if (esa->cipher &&
+	    (!(c->cipher = EVP_CIPHER_CTX_new()) || !EVP_CIPHER_CTX_copy(c->cipher, esa->cipher)))
+		goto out;
+	if (esa->mac && !(c->mac = EVP_MAC_CTX_dup(esa->mac)))
+		goto out;
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	xc_esp_sa_free(c);
+	return r;
+}
+
+int xc_esp_open_ahead(struct xc_esp_sa *clone, const struct xc_frame *frame, const uint8_t *pkt,
+		      size_t len, uint32_t seq_hi, uint8_t *out, size_t out_len,
+		      struct xc_esp_result *pre)
+{
+	int err = check_args(clone, NULL, pkt, len, out, out_len, pre);
+
+	if (err)
+		return err;
+	memset(pre, 0, sizeof(*pre));
+	if (len < ESP_HDR) /* the turn's check refuses it before any crypto */
+		return 0;
+	read_header(pkt, clone->esn ? seq_hi : 0, pre);
+	if ((err = open_packet(clone, frame, pkt, len, out, pre)) < 0)
+		return err;
+	pre->opened = true;
+	return 0;
+}
+
+int xc_esp_verify_opened(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_frame *frame,
+			 const uint8_t *pkt, size_t len, const struct xc_esp_result *pre,
+			 uint8_t *out, size_t out_len, struct xc_esp_result *res)
+{
+	struct xc_esp_result turn;
+	int err = check_args(e, r, pkt, len, out, out_len, res);
+
+	if (err || !pre)
+		return err ? err : -EINVAL;
+	if (!check_packet(e, r, frame, pkt, len, &turn)) {
+		*res = turn;
+		return 0;
+	}
+	if (pre->opened && pre->seq_hi == turn.seq_hi && pre->spi == turn.spi &&
+	    pre->seq_lo == turn.seq_lo) {
+		/* the same crypto as here: only the turn's warnings to add */
+		*res = *pre;
+		res->warn |= turn.warn;
+	} else {
+		*res = turn;
+		if ((err = open_packet(e, frame, pkt, len, out, res)) < 0)
+			return err;
+	}
+	res->opened = false;
+	if (res->verdict == XC_V_OK)
+		accept_packet(e, r, out, res);
 	return 0;
 }
 

@@ -86,6 +86,8 @@ struct xc_esp_result {
 	uint64_t behind;    /* XC_ESP_W_LATE: how far below the highest */
 	unsigned int bad_pad_at; /* XC_ESP_W_PAD_CONTENT: first bad byte (0-based) */
 	uint8_t bad_pad_val;
+
+	bool opened;        /* xc_esp_open_ahead() opened the packet (see there) */
 };
 
 /* The verifier's own copy of an inbound ESP SA: algorithms, keys (inside
@@ -158,11 +160,44 @@ bool xc_esp_frame_matches(const struct xc_sa *sa, const struct xc_frame *f);
  * flag), -ENOSPC (out too small), -E2BIG (len over 1 GiB), -EIO (OpenSSL
  * failed). A frame of kind ESP with esp_len < 8 has no SPI to look up: the
  * kernel counts it XfrmInHdrError before any SA (xc_esp_frame_matches()
- * is false for it). No allocation per packet but OpenSSL 3.0's own two in
- * each HMAC re-init (AEADs, CMAC and ciphers allocate nothing). */
+ * is false for it). No allocation per packet but OpenSSL 3.0's own in each
+ * HMAC re-init (its digest providers make a new context on every init; the
+ * AEADs, CMAC and the ciphers allocate nothing). */
 int xc_esp_verify(struct xc_esp_sa *esa, struct xc_replay *r, const struct xc_frame *frame,
 		  const uint8_t *pkt, size_t len, uint8_t *out, size_t out_len,
 		  struct xc_esp_result *res);
+
+/* Verification in parallel. xc_esp_verify() is three steps: the header,
+ * the replay check and the lifetime (which depend on every earlier packet
+ * of the SA); the ICV, the decryption and the trailer (which depend only on
+ * the packet and on the high sequence bits the replay check infers); then,
+ * for a good packet, the replay advance, the lifetime counters and the
+ * inner mode. The middle step can run ahead of the packet's turn, in other
+ * threads, each with a clone of the SA, on high bits guessed from the
+ * window as it was (xc_replay_seqhi()); the packet's turn, in capture order
+ * on the SA itself, takes that outcome when the guess was right and opens
+ * the packet again when it was not (ESN near a wrap of the low 32 bits).
+ * The verdicts are those xc_esp_verify() gives, packet by packet. */
+
+/* A copy of esa with crypto contexts of its own, for another thread: the
+ * same keys and algorithms. Free it with xc_esp_sa_free(). 0 or -ENOMEM. */
+int xc_esp_sa_clone(const struct xc_esp_sa *esa, struct xc_esp_sa **out);
+
+/* The middle step for pkt (ESP header onward) with high sequence bits
+ * seq_hi (ignored without ESN), on clone, from any thread (one clone per
+ * thread): the plaintext to out (len bytes at least), the outcome to pre,
+ * pre->opened set unless pkt is shorter than an ESP header. Changes
+ * nothing but the clone's contexts. Returns 0 or -errno as xc_esp_verify(). */
+int xc_esp_open_ahead(struct xc_esp_sa *clone, const struct xc_frame *frame, const uint8_t *pkt,
+		      size_t len, uint32_t seq_hi, uint8_t *out, size_t out_len,
+		      struct xc_esp_result *pre);
+
+/* The packet's turn: as xc_esp_verify() on esa and r, taking pre (from
+ * xc_esp_open_ahead() on this pkt, with this out) when its high bits are
+ * those the replay check infers now. res may be pre. */
+int xc_esp_verify_opened(struct xc_esp_sa *esa, struct xc_replay *r, const struct xc_frame *frame,
+			 const uint8_t *pkt, size_t len, const struct xc_esp_result *pre,
+			 uint8_t *out, size_t out_len, struct xc_esp_result *res);
 
 /* The warnings of res in words, "; "-separated, e.g. "padding byte 3 is
  * 0x00, not 0x04; 4 sequence numbers skipped". Returns the length (as

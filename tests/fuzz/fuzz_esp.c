@@ -14,6 +14,12 @@
  * packet is a replay the second time (ring windows that are powers of two:
  * the kernel's odd-sized ring takes a first packet twice, see replay.h);
  * the parser stays inside the packet.
+ * And every packet goes a second way, as `verify --jobs` takes it: opened
+ * ahead with a clone of the SA on guessed high sequence bits (a wrong
+ * guess when bit 2 of the record's control byte is set), then its turn on
+ * a twin SA and replay window (xc_esp_open_ahead, xc_esp_verify_opened):
+ * the verdict, the warnings, the sequence number and the plaintext must be
+ * those of xc_esp_verify, and the two windows stay equal.
  * Sources: lib/esp.c lib/replay.c lib/algo.c lib/nl.c */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,14 +64,23 @@ static const uint8_t key[64] = "fuzzing key material, not secret, 0123456789abcd
 static const uint8_t akey[32] = "an hmac key for the fuzz target";
 
 static struct xc_esp_sa *sas[8][4][2]; /* made once: contexts are reused */
+static struct xc_esp_sa *twins[8][4][2], *clones[8][4][2];
+
+/* The second way: a twin SA with its own window, and a clone for ahead. */
+static struct xc_esp_sa *twin, *ahead;
+static struct xc_replay twin_r;
+static bool wrong_guess;
 
 static struct xc_esp_sa *get_sa(unsigned int c, unsigned int m, unsigned int natt)
 {
 	static struct xc_sa sa;
 	struct xc_err err;
 
-	if (sas[c][m][natt])
+	if (sas[c][m][natt]) {
+		twin = twins[c][m][natt];
+		ahead = clones[c][m][natt];
 		return sas[c][m][natt];
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.info.id.proto = IPPROTO_ESP;
 	sa.info.id.spi = htonl(SPI);
@@ -104,8 +119,11 @@ static struct xc_esp_sa *get_sa(unsigned int c, unsigned int m, unsigned int nat
 			sa.auth.icv_bits = confs[c].icv_bits;
 		}
 	}
-	if (xc_esp_sa_new(&sa, &sas[c][m][natt], &err))
+	if (xc_esp_sa_new(&sa, &sas[c][m][natt], &err) || xc_esp_sa_new(&sa, &twins[c][m][natt], &err) ||
+	    xc_esp_sa_clone(sas[c][m][natt], &clones[c][m][natt]))
 		__builtin_trap();
+	twin = twins[c][m][natt];
+	ahead = clones[c][m][natt];
 	return sas[c][m][natt];
 }
 
@@ -196,6 +214,30 @@ static void check(const struct xc_esp_result *res, size_t len, bool sealed)
 		__builtin_trap();
 }
 
+/* xc_esp_verify, and the same packet the second way: the same outcome. */
+static void verify_both(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_frame *f,
+			const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
+			struct xc_esp_result *res)
+{
+	static uint8_t out2[70000];
+	struct xc_esp_result pre, res2;
+	uint32_t hi = 0;
+
+	if (len >= 8)
+		hi = xc_replay_seqhi(&twin_r, (uint32_t)pkt[4] << 24 | pkt[5] << 16 | pkt[6] << 8 |
+						  pkt[7]) ^ wrong_guess;
+	if (xc_esp_open_ahead(ahead, f, pkt, len, hi, out2, sizeof(out2), &pre) ||
+	    xc_esp_verify_opened(twin, &twin_r, f, pkt, len, &pre, out2, sizeof(out2), &res2))
+		__builtin_trap();
+	if (xc_esp_verify(e, r, f, pkt, len, out, cap, res))
+		__builtin_trap();
+	if (res->verdict != res2.verdict || res->seq != res2.seq || res->warn != res2.warn ||
+	    res->stats != res2.stats || strcmp(res->detail, res2.detail) ||
+	    res->payload_len != res2.payload_len || memcmp(r, &twin_r, sizeof(*r)) ||
+	    (res->verdict == XC_V_OK && memcmp(out, out2, res->payload_len)))
+		__builtin_trap();
+}
+
 static void verify(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_frame *f,
 		   const uint8_t *pkt, size_t len, bool sealed)
 {
@@ -204,15 +246,13 @@ static void verify(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_fra
 	char text[512];
 	bool ring = r->mode != XC_REPLAY_LEGACY && (r->window & (r->window - 1));
 
-	if (xc_esp_verify(e, r, f, pkt, len, out, sizeof(out), &res))
-		__builtin_trap();
+	verify_both(e, r, f, pkt, len, out, sizeof(out), &res);
 	check(&res, len, sealed);
 	if (xc_esp_warnings(&res, text, sizeof(text)) < 0)
 		__builtin_trap();
 	if (res.verdict != XC_V_OK || !r->window || ring)
 		return;
-	if (xc_esp_verify(e, r, f, pkt, len, out, sizeof(out), &res))
-		__builtin_trap();
+	verify_both(e, r, f, pkt, len, out, sizeof(out), &res);
 	if (res.verdict != XC_V_IN_STATE_SEQ_ERROR || res.replay != XC_REPLAY_REPLAYED)
 		__builtin_trap();
 }
@@ -235,6 +275,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf = &confs[c];
 	e = get_sa(c, m, natt);
 	xc_esp_sa_set_lifetime(e, 0, 0);
+	xc_esp_sa_set_lifetime(twin, 0, 0);
 	w = data[0] >> 5;
 	if (conf->esn)
 		ok = xc_replay_init(&r, XC_REPLAY_ESN, windows[w] ? windows[w] : 32);
@@ -243,6 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    windows[w]);
 	if (ok)
 		__builtin_trap();
+	twin_r = r;
 
 	while (size - off >= 2) {
 		unsigned int ctl = data[off], len = data[off + 1];
@@ -253,6 +295,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off - 2)
 			len = (unsigned int)(size - off - 2);
 		off += 2 + len;
+		wrong_guess = ctl & 4;
 		switch (ctl & 3) {
 		case 0:
 			verify(e, &r, NULL, rec, len, false);

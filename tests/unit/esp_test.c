@@ -1822,6 +1822,158 @@ static void test_parse_ipv6(void **state)
 	assert_false(xc_esp_frame_matches(&sa, &f));
 }
 
+/* --- ahead of the turn ---------------------------------------------------- */
+
+static uint32_t rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* A stream of packets (late, replayed, corrupted, cut, across the ESN wrap)
+ * through xc_esp_verify() on one copy of an SA, and through
+ * xc_esp_open_ahead() on a clone in batches of 8 (the high bits guessed
+ * from the window at the start of each batch, as verify --jobs does) then
+ * xc_esp_verify_opened() on another copy: the same verdicts, details,
+ * warnings, plaintexts and windows, packet by packet. */
+static void test_open_ahead(void **state)
+{
+	const struct cfg *which[] = { cfg_gcm, cfg_cbc, &cfgs[8], &cfgs[20], &cfgs[4], &cfgs[6] };
+	enum { N = 160, BATCH_OF = 8 };
+	static uint8_t pkts[N][160], plain_a[N][160], plain_b[N][160];
+	uint8_t payload[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 13 + 7);
+	for (size_t w = 0; w < N_ELEM(which); w++) {
+		for (int esn = 0; esn < 2; esn++) {
+			const struct cfg *c = which[w];
+			uint64_t base = esn ? 0xffffff80ull : 1;
+			struct xc_esp_result pre[N], ra, rb;
+			unsigned int expired = 0;
+			struct xc_esp_sa *clone;
+			uint32_t seed = 0x1234567u + (uint32_t)w, hi[N];
+			size_t len[N];
+			struct keys k;
+			struct t a, b;
+
+			cfg_keys(&k, (unsigned int)w);
+			cfg_open(&a, c, &k, XFRM_MODE_TRANSPORT, esn, 32);
+			cfg_open(&b, c, &k, XFRM_MODE_TRANSPORT, esn, 32);
+			a.sa.info.lft.hard_packet_limit = 100; /* expiry on the way, too */
+			xc_esp_sa_free(a.esa);
+			xc_esp_sa_free(b.esa);
+			assert_int_equal(xc_esp_sa_new(&a.sa, &a.esa, &(struct xc_err){ "" }), 0);
+			assert_int_equal(xc_esp_sa_new(&a.sa, &b.esa, &(struct xc_err){ "" }), 0);
+			if (esn) {
+				assert_int_equal(xc_replay_set(&a.r, (uint32_t)base - 1, 0, NULL, 0), 0);
+				assert_int_equal(xc_replay_set(&b.r, (uint32_t)base - 1, 0, NULL, 0), 0);
+			}
+			assert_int_equal(xc_esp_sa_clone(b.esa, &clone), 0);
+			for (size_t i = 0; i < N; i++) {
+				uint32_t r = rnd(&seed);
+				uint64_t back = r % 5 == 0 ? r % 40 : 0; /* late */
+				uint64_t seq = base + i - (back > i ? i : back);
+
+				len[i] = mk(c, &k, seq, esn, payload, 1 + r % 60, 17, pkts[i]);
+				if (r % 11 == 0)
+					pkts[i][len[i] - 1] ^= 0x10;   /* ICV */
+				if (r % 23 == 0)
+					len[i] = 5 + r % 12;           /* cut */
+				if (r % 17 == 0 && i > 0)              /* a replay */
+					memcpy(pkts[i], pkts[i - 1], len[i] = len[i - 1]);
+			}
+			for (size_t i = 0; i < N; i++) {
+				if (i % BATCH_OF == 0) /* a batch: guess from the window now */
+					for (size_t j = i; j < i + BATCH_OF && j < N; j++) {
+						hi[j] = len[j] >= 8 ? xc_replay_seqhi(&b.r,
+							(uint32_t)pkts[j][4] << 24 | pkts[j][5] << 16 |
+							pkts[j][6] << 8 | pkts[j][7]) : 0;
+						assert_int_equal(xc_esp_open_ahead(clone, NULL, pkts[j], len[j],
+							hi[j], plain_b[j], sizeof(plain_b[j]), &pre[j]), 0);
+					}
+				assert_int_equal(xc_esp_verify(a.esa, &a.r, NULL, pkts[i], len[i], plain_a[i],
+							       sizeof(plain_a[i]), &ra), 0);
+				assert_int_equal(xc_esp_verify_opened(b.esa, &b.r, NULL, pkts[i], len[i],
+								      &pre[i], plain_b[i],
+								      sizeof(plain_b[i]), &rb), 0);
+				if (ra.verdict != rb.verdict || strcmp(ra.detail, rb.detail))
+					fail_msg("%s esn %d packet %zu: %s (%s) vs %s (%s)",
+						 c->aead ? c->aead : c->enc, esn, i,
+						 xc_verdict_counter(ra.verdict), ra.detail,
+						 xc_verdict_counter(rb.verdict), rb.detail);
+				assert_int_equal(ra.seq, rb.seq);
+				assert_int_equal(ra.warn, rb.warn);
+				assert_int_equal(ra.stats, rb.stats);
+				assert_int_equal(ra.payload_len, rb.payload_len);
+				if (ra.verdict == XC_V_OK)
+					assert_memory_equal(plain_a[i], plain_b[i], ra.payload_len);
+				assert_memory_equal(&a.r, &b.r, sizeof(a.r));
+				expired += ra.verdict == XC_V_IN_STATE_EXPIRED;
+			}
+			assert_int_equal(expired, 1); /* then the SA is gone: NoStates */
+			xc_esp_sa_free(clone);
+			t_close(&a);
+			t_close(&b);
+		}
+	}
+}
+
+static void test_open_ahead_errors(void **state)
+{
+	uint8_t pkt[64] = { 0 }, buf[64];
+	struct xc_esp_result pre, res;
+	struct keys k;
+	struct t t;
+
+	(void)state;
+	cfg_keys(&k, 1);
+	cfg_open(&t, cfg_gcm, &k, XFRM_MODE_TRANSPORT, false, 32);
+	assert_int_equal(xc_esp_open_ahead(t.esa, NULL, pkt, sizeof(pkt), 0, buf, 8, &pre), -ENOSPC);
+	assert_int_equal(xc_esp_open_ahead(NULL, NULL, pkt, sizeof(pkt), 0, buf, 64, &pre), -EINVAL);
+	/* shorter than a header: not opened; its turn says so */
+	assert_int_equal(xc_esp_open_ahead(t.esa, NULL, pkt, 7, 0, buf, 64, &pre), 0);
+	assert_false(pre.opened);
+	assert_int_equal(xc_esp_verify_opened(t.esa, &t.r, NULL, pkt, 7, &pre, buf, 64, &res), 0);
+	assert_int_equal(res.verdict, XC_V_IN_HDR_ERROR);
+	assert_int_equal(xc_esp_verify_opened(t.esa, &t.r, NULL, pkt, 7, NULL, buf, 64, &res), -EINVAL);
+	t_close(&t);
+}
+
+/* A wrong guess of the high bits (the window moved further than the guess
+ * knew): the packet is opened again in its turn, and is good. */
+static void test_open_ahead_wrong_guess(void **state)
+{
+	const struct cfg *which[] = { cfg_gcm, cfg_cbc };
+	uint8_t pkt[128], buf[128], payload[20] = "a guess, then a turn";
+	struct xc_esp_result pre, res;
+
+	(void)state;
+	for (size_t w = 0; w < N_ELEM(which); w++) {
+		struct keys k;
+		struct t t;
+		size_t len;
+
+		cfg_keys(&k, 2);
+		cfg_open(&t, which[w], &k, XFRM_MODE_TRANSPORT, true, 32);
+		assert_int_equal(xc_replay_set(&t.r, 10, 5, NULL, 0), 0);
+		len = mk(which[w], &k, 0x50000000bull, true, payload, sizeof(payload), 17, pkt);
+		assert_int_equal(xc_esp_open_ahead(t.esa, NULL, pkt, len, 4, buf, sizeof(buf), &pre), 0);
+		assert_true(pre.opened);
+		assert_int_equal(pre.verdict, XC_V_IN_STATE_PROTO_ERROR); /* with seq_hi 4 */
+		assert_int_equal(xc_esp_verify_opened(t.esa, &t.r, NULL, pkt, len, &pre, buf, sizeof(buf),
+						      &res), 0);
+		assert_int_equal(res.verdict, XC_V_OK);
+		assert_int_equal(res.seq, 0x50000000bull);
+		assert_memory_equal(buf, payload, sizeof(payload));
+		assert_false(res.opened);
+		t_close(&t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1855,6 +2007,9 @@ int main(void)
 		cmocka_unit_test(test_api_errors),
 		cmocka_unit_test(test_parse_ipv4),
 		cmocka_unit_test(test_parse_ipv6),
+		cmocka_unit_test(test_open_ahead),
+		cmocka_unit_test(test_open_ahead_errors),
+		cmocka_unit_test(test_open_ahead_wrong_guess),
 	};
 	return cmocka_run_group_tests_name("esp", tests, NULL, NULL);
 }
