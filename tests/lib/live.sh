@@ -1,6 +1,6 @@
 # tests/lib/live.sh: xfrmctl trace live in the background of a test case.
 # Needs t.sh, $X (the binary) and $D (a directory of the case).
-READY_SECS=300 # bpftrace compiling, several at once, under TCG
+READY_SECS=600 # bpftrace compiling, several at once, under TCG on a loaded host
 
 # live_start NAME ARGS...: xfrmctl ARGS in the background; stdout, stderr
 # and exit status in $D/NAME.out, .err, .rc; stopped (SIGINT) at the end
