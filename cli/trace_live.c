@@ -303,11 +303,25 @@ static void print_skb(uint64_t skb)
 	print_string(PRINT_JSON, "skb", NULL, b);
 }
 
+/* The hops of a PKT or DROP line, one by one (events mode). */
+static void each_hop(struct live *lv, const struct xc_tr_line *l,
+		     void (*fn)(struct live *, const struct xc_tr_line *))
+{
+	struct xc_tr_line hops[XC_TR_MAX_HOPS];
+	size_t n = xc_tr_hops(l, hops);
+
+	for (size_t i = 0; i < n; i++)
+		fn(lv, &hops[i]);
+}
+
 static void emit(struct live *lv, const struct xc_tr_line *l)
 {
 	char t[32];
 
 	switch (l->kind) {
+	case XC_TR_PACKET:
+		each_hop(lv, l, emit);
+		return;
 	case XC_TR_READY:
 		print_open_object(NULL);
 		print_string(PRINT_ANY, "event", "%s", "ready");
@@ -339,6 +353,7 @@ static void emit(struct live *lv, const struct xc_tr_line *l)
 	case XC_TR_DROP:
 		if (lv->has_spi && l->spi != lv->spi)
 			return;
+		each_hop(lv, l, emit);
 		print_open_object(NULL);
 		print_string(PRINT_JSON, "event", NULL, "drop");
 		print_string(PRINT_ANY, "t", "%s", rel_time(lv, l->ns, t, sizeof(t)));
@@ -585,8 +600,10 @@ static void log_line(struct live *lv, const struct xc_tr_line *l)
 {
 	char t[32];
 
-	if (lv->has_spi && (l->kind == XC_TR_EVENT || l->kind == XC_TR_DROP) && l->spi != lv->spi)
+	if (lv->has_spi && l->kind >= XC_TR_PACKET && l->kind <= XC_TR_EVENT && l->spi != lv->spi)
 		return;
+	if (l->kind == XC_TR_PACKET || l->kind == XC_TR_DROP)
+		each_hop(lv, l, log_line);
 	if (l->kind == XC_TR_DROP)
 		live_log(lv, "%s DROP spi 0x%08x seq %u: %s (stage %s, reason %d, in %s)",
 			 rel_time(lv, l->ns, t, sizeof(t)), l->spi, l->seq, l->counter, l->stage,
@@ -657,7 +674,7 @@ static void take_line(struct run *r, const char *s)
 }
 
 /* Read what bpftrace wrote; returns 0 at its end of file. */
-static int read_out(struct run *r)
+static int read_lines(struct run *r)
 {
 	ssize_t n = read(r->t.out, r->buf + r->len, sizeof(r->buf) - 1 - r->len);
 	char *p, *nl;
@@ -685,6 +702,30 @@ static int read_out(struct run *r)
 		r->len = 0;
 	}
 	return 1;
+}
+
+/* read_lines, its output written at once: one write for all the lines of
+ * a read (in events mode, many per packet) rather than one per line. */
+static int read_out(struct run *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = r->tui ? NULL : open_memstream(&buf, &len);
+	int ret;
+
+	if (mem)
+		print_init(mem, G.json);
+	ret = read_lines(r);
+	if (!mem)
+		return ret;
+	if ((fclose(mem) || (len && fwrite(buf, 1, len, stdout) != len) || fflush(stdout) == EOF) &&
+	    !out_failed) {
+		out_failed = true;
+		live_log(r->lv, "writing output failed");
+	}
+	free(buf);
+	print_init(stdout, G.json);
+	return ret;
 }
 
 static void ask_stop(struct run *r, const char *why)

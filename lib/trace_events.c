@@ -49,6 +49,11 @@ int xc_tr_hop_lookup(const char *name)
 
 /* ---- the lines ---- */
 
+/* The bits of a hops= mask that name a hop */
+#define KNOWN_HOPS \
+	(((1ULL << XC_HOP_N) - 1) | ((1ULL << XC_HOP_INNER_N) - 1) << XC_HOP_INNER_BIT)
+#define HOP_BIT(h) (1ULL << (h))
+
 /* Up to max space-separated words of s (modified in place). */
 static size_t split(char *s, char **w, size_t max)
 {
@@ -117,24 +122,6 @@ static const char *kv(const char *w, const char *key)
 	return !strncmp(w, key, n) && w[n] == '=' ? w + n + 1 : NULL;
 }
 
-static int parse_path(const char *v, struct xc_tr_line *l)
-{
-	const char *plus = strchr(v, '+');
-	size_t n = plus ? (size_t)(plus - v) : strlen(v);
-
-	if (plus && strcmp(plus, "+gro"))
-		return -EINVAL;
-	if (n == 8 && !strncmp(v, "software", 8))
-		l->offload = false;
-	else if (n == 7 && !strncmp(v, "offload", 7))
-		l->offload = true;
-	else
-		return -EINVAL;
-	l->has_path = true;
-	l->gro = plus != NULL;
-	return 0;
-}
-
 /* skb= spi= seq= encap=: the four fields EV and DROP start with. */
 static int parse_packet(char **w, struct xc_tr_line *l)
 {
@@ -150,40 +137,36 @@ static int parse_packet(char **w, struct xc_tr_line *l)
 	return 0;
 }
 
-/* EV <ns> <hop> skb= spi= seq= encap= pass= [key=value…] */
-static int parse_event(char **w, size_t n, struct xc_tr_line *l)
+/* hops=0x…: a mask of the hops enum xc_tr_hop names, and no other bit */
+static int parse_hops(const char *w, struct xc_tr_line *l)
 {
-	const char *v;
+	const char *v = kv(w, "hops");
 
-	if (n < 8 || num_u64(w[1], &l->ns) < 0 || (l->hop = xc_tr_hop_lookup(w[2])) < 0 ||
-	    parse_packet(w + 3, l) < 0 || !(v = kv(w[7], "pass")))
+	if (!v || strncmp(v, "0x", 2) || num_u64(v, &l->hops) < 0 || (l->hops & ~KNOWN_HOPS))
 		return -EINVAL;
-	if (!strcmp(v, "inner"))
-		l->inner = true;
-	else if (strcmp(v, "outer"))
-		return -EINVAL;
-	for (size_t i = 8; i < n; i++) {
-		if ((v = kv(w[i], "path"))) {
-			if (parse_path(v, l) < 0)
-				return -EINVAL;
-		} else if ((v = kv(w[i], "err"))) {
-			if (num_int(v, &l->err) < 0)
-				return -EINVAL;
-			l->has_err = true;
-		} else if (!strchr(w[i], '=')) {
-			return -EINVAL;
-		} /* other keys (nexthdr=, spiarg=) are for people */
-	}
-	l->kind = XC_TR_EVENT;
 	return 0;
 }
 
-/* DROP <ns> skb= spi= seq= encap= stage= where= reason= counter= */
+/* PKT <ns> skb= spi= seq= encap= hops= err= spiarg= */
+static int parse_packet_line(char **w, size_t n, struct xc_tr_line *l)
+{
+	const char *err, *spiarg;
+
+	if (n != 9 || num_u64(w[1], &l->ns) < 0 || parse_packet(w + 2, l) < 0 ||
+	    parse_hops(w[6], l) < 0 || !(err = kv(w[7], "err")) || num_int(err, &l->err) < 0 ||
+	    !(spiarg = kv(w[8], "spiarg")) || num_u32(spiarg, &l->spiarg) < 0)
+		return -EINVAL;
+	l->kind = XC_TR_PACKET;
+	return 0;
+}
+
+/* DROP <ns> skb= spi= seq= encap= stage= where= reason= counter= hops= err= */
 static int parse_drop(char **w, size_t n, struct xc_tr_line *l)
 {
-	const char *stage, *where, *reason, *counter;
+	const char *stage, *where, *reason, *counter, *err;
 
-	if (n != 10 || num_u64(w[1], &l->ns) < 0 || parse_packet(w + 2, l) < 0 ||
+	if (n != 12 || num_u64(w[1], &l->ns) < 0 || parse_packet(w + 2, l) < 0 ||
+	    parse_hops(w[10], l) < 0 || !(err = kv(w[11], "err")) || num_int(err, &l->err) < 0 ||
 	    !(stage = kv(w[6], "stage")) || !(where = kv(w[7], "where")) ||
 	    !(reason = kv(w[8], "reason")) || !(counter = kv(w[9], "counter")) ||
 	    copy_name(l->stage, sizeof(l->stage), stage) < 0 ||
@@ -242,25 +225,11 @@ static int parse_map(char *s, struct xc_tr_line *l)
 	if (num_u32(k[0], &spi) < 0)
 		return -EINVAL;
 	l->spi = spi;
-	if (!strcmp(s, "@hop") && nk == 3) {
-		if ((l->hop = xc_tr_hop_lookup(k[1])) < 0)
+	if (!strcmp(s, "@pkt") && nk == 3) {
+		if (num_int(k[1], &l->encap) < 0 || num_u64(k[2], &l->hops) < 0 ||
+		    (l->hops & ~KNOWN_HOPS))
 			return -EINVAL;
-		if (!strcmp(k[2], "inner"))
-			l->inner = true;
-		else if (strcmp(k[2], "outer"))
-			return -EINVAL;
-		l->kind = XC_TR_AGG_HOP;
-	} else if (!strcmp(s, "@path") && nk == 3) {
-		if (!strcmp(k[1], "offload"))
-			l->offload = true;
-		else if (strcmp(k[1], "software"))
-			return -EINVAL;
-		if (!strcmp(k[2], "gro"))
-			l->gro = true;
-		else if (strcmp(k[2], "-"))
-			return -EINVAL;
-		l->has_path = true;
-		l->kind = XC_TR_AGG_PATH;
+		l->kind = XC_TR_AGG_PKT;
 	} else if (!strcmp(s, "@drop") && nk == 4) {
 		if (copy_name(l->stage, sizeof(l->stage), k[1]) < 0 ||
 		    copy_name(l->counter, sizeof(l->counter), k[2]) < 0 ||
@@ -299,8 +268,8 @@ int xc_tr_parse_line(const char *line, struct xc_tr_line *out)
 		return 0;
 	if (n > sizeof(w) / sizeof(w[0]))
 		goto out;
-	if (!strcmp(w[0], "EV"))
-		r = parse_event(w, n, out);
+	if (!strcmp(w[0], "PKT"))
+		r = parse_packet_line(w, n, out);
 	else if (!strcmp(w[0], "DROP"))
 		r = parse_drop(w, n, out);
 	else if (!strcmp(w[0], "TICK") && n == 2 && num_u64(w[1], &out->ns) == 0)
@@ -405,31 +374,111 @@ static void add_drop(struct xc_tr_counts *c, const struct xc_tr_line *l, uint64_
 	d->n += n;
 }
 
+/* ---- the hops of a packet ---- */
+
+static bool has_hop(uint64_t hops, int h)
+{
+	return hops & HOP_BIT(h);
+}
+
+/* Which path decrypted it: offload unless esp_input ran (esp_input_done2
+ * without esp_input is offload too: esp_input_tail may not be probed). */
+static bool offloaded(uint64_t hops)
+{
+	return !has_hop(hops, XC_HOP_ESP_INPUT) && !has_hop(hops, XC_HOP_ESP6_INPUT);
+}
+
+static bool via_gro(uint64_t hops)
+{
+	return has_hop(hops, XC_HOP_ESP4_GRO_RECEIVE) || has_hop(hops, XC_HOP_ESP6_GRO_RECEIVE);
+}
+
+static bool decrypted(uint64_t hops)
+{
+	return has_hop(hops, XC_HOP_ESP_INPUT_DONE2) || has_hop(hops, XC_HOP_ESP6_INPUT_DONE2);
+}
+
+size_t xc_tr_hops(const struct xc_tr_line *pkt, struct xc_tr_line out[XC_TR_MAX_HOPS])
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int max = pass ? XC_HOP_INNER_N : XC_HOP_N;
+
+		for (int h = 0; h < max; h++) {
+			struct xc_tr_line *e;
+
+			if (!(pkt->hops & HOP_BIT(h + (pass ? XC_HOP_INNER_BIT : 0))))
+				continue;
+			e = &out[n++];
+			memset(e, 0, sizeof(*e));
+			e->kind = XC_TR_EVENT;
+			e->ns = pkt->ns;
+			e->skb = pkt->skb;
+			e->spi = pkt->spi;
+			e->seq = pkt->seq;
+			e->encap = pkt->encap;
+			e->hops = pkt->hops;
+			e->hop = h;
+			e->inner = pass;
+			switch (h) {
+			case XC_HOP_ESP_INPUT:
+			case XC_HOP_ESP6_INPUT:
+			case XC_HOP_ESP_INPUT_TAIL:
+			case XC_HOP_ESP6_INPUT_TAIL:
+				e->has_path = true;
+				e->offload = h == XC_HOP_ESP_INPUT_TAIL || h == XC_HOP_ESP6_INPUT_TAIL;
+				break;
+			case XC_HOP_ESP_INPUT_DONE2:
+			case XC_HOP_ESP6_INPUT_DONE2:
+				e->has_path = true;
+				e->offload = offloaded(pkt->hops);
+				e->gro = via_gro(pkt->hops);
+				e->has_err = true;
+				e->err = pkt->err;
+				break;
+			case XC_HOP_XFRM_RCV_CB:
+				e->has_err = true; /* a hop only with err 0 */
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/* n packets that went through these hops */
+static void add_hops(struct xc_tr_counts *c, uint64_t hops, uint64_t n)
+{
+	for (int h = 0; h < XC_HOP_N; h++)
+		if (has_hop(hops, h))
+			c->hop[h][0] += n;
+	for (int h = 0; h < XC_HOP_INNER_N; h++)
+		if (has_hop(hops, h + XC_HOP_INNER_BIT))
+			c->hop[h][1] += n;
+	/* one decryption: esp_input_done2 */
+	if (decrypted(hops)) {
+		if (offloaded(hops))
+			c->offload += n;
+		else
+			c->software += n;
+		if (via_gro(hops))
+			c->gro += n;
+	}
+}
+
 /* An events-mode line: count it at once. */
 static void apply_event(struct xc_tr_sa *sa, const struct xc_tr_line *l)
 {
-	struct xc_tr_counts *c = &sa->c;
-
-	if (l->kind == XC_TR_DROP) {
-		add_drop(c, l, 1);
-	} else {
-		c->hop[l->hop][l->inner]++;
-		if (l->hop == XC_HOP_XFRM_INPUT) {
-			c->last_seq = l->seq;
-			c->has_seq = true;
-		}
-		/* one decryption: esp_input_done2 says which path */
-		if (l->has_path &&
-		    (l->hop == XC_HOP_ESP_INPUT_DONE2 || l->hop == XC_HOP_ESP6_INPUT_DONE2)) {
-			if (l->offload)
-				c->offload++;
-			else
-				c->software++;
-			if (l->gro)
-				c->gro++;
-		}
+	add_hops(&sa->c, l->hops, 1);
+	if (has_hop(l->hops, XC_HOP_XFRM_INPUT)) {
+		sa->c.last_seq = l->seq;
+		sa->c.has_seq = true;
 	}
-	if (!l->inner)
+	if (l->kind == XC_TR_DROP)
+		add_drop(&sa->c, l, 1);
+	if (l->hops & ((1ULL << XC_HOP_N) - 1))
 		sa->encap = l->encap;
 }
 
@@ -439,16 +488,8 @@ static void apply_agg(struct xc_tr_sa *sa, const struct xc_tr_line *l)
 	struct xc_tr_counts *c = &sa->next;
 
 	switch (l->kind) {
-	case XC_TR_AGG_HOP:
-		c->hop[l->hop][l->inner] = l->count;
-		break;
-	case XC_TR_AGG_PATH:
-		if (l->offload)
-			c->offload += l->count;
-		else
-			c->software += l->count;
-		if (l->gro)
-			c->gro += l->count;
+	case XC_TR_AGG_PKT:
+		add_hops(c, l->hops, l->count);
 		break;
 	case XC_TR_AGG_DROP:
 		add_drop(c, l, l->count);
@@ -522,7 +563,7 @@ int xc_tr_model_apply(struct xc_tr_model *m, const struct xc_tr_line *l)
 	case XC_TR_LOST:
 		m->lost += l->count;
 		return 1;
-	case XC_TR_EVENT:
+	case XC_TR_PACKET:
 	case XC_TR_DROP:
 		if (!m->ready_ns)
 			m->ready_ns = l->ns;
@@ -531,16 +572,16 @@ int xc_tr_model_apply(struct xc_tr_model *m, const struct xc_tr_line *l)
 		apply_event(sa, l);
 		sa->changed_ns = l->ns;
 		return 1;
-	case XC_TR_AGG_HOP:
-	case XC_TR_AGG_PATH:
+	case XC_TR_AGG_PKT:
 	case XC_TR_AGG_DROP:
 	case XC_TR_AGG_SEQ:
 		if (!(sa = sa_get(m, l->spi)))
 			return -ENOMEM;
-		if (l->kind == XC_TR_AGG_HOP && !l->inner)
-			sa->encap = l->hop <= XC_HOP_XFRM6_RCV_ENCAP ? 2 : sa->encap < 0 ? 0 : sa->encap;
+		if (l->kind == XC_TR_AGG_PKT && (l->hops & ((1ULL << XC_HOP_N) - 1)))
+			sa->encap = l->encap;
 		apply_agg(sa, l);
 		return 0;
+	case XC_TR_EVENT: /* ours (xc_tr_hops), not the script's */
 	case XC_TR_IGNORE:
 		break;
 	}

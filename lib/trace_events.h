@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 /* The functions the script reports, in the order a packet meets them
- * (IPv4 and IPv6 side by side; one packet meets only one family's). */
+ * (IPv4 and IPv6 side by side; one packet meets only one family's). The
+ * script's hops= mask has bit N for hop N on the outer pass and bit 32 + N
+ * on the inner pass (the UDP hops only: N < XC_HOP_INNER_N). */
 enum xc_tr_hop {
 	XC_HOP_UDP_RCV,
 	XC_HOP_UDPV6_RCV,
@@ -39,6 +41,8 @@ enum xc_tr_hop {
 	XC_HOP_XFRM6_TRANSPORT_FINISH,
 	XC_HOP_N,
 };
+#define XC_HOP_INNER_N (XC_HOP_UDPV6_QUEUE_RCV_SKB + 1)
+#define XC_HOP_INNER_BIT 32
 
 /* The function's name; NULL for an out-of-range hop. */
 const char *xc_tr_hop_name(enum xc_tr_hop hop);
@@ -50,10 +54,10 @@ enum xc_tr_kind {
 	XC_TR_READY,	/* READY xfrm-rx mode=… port=… */
 	XC_TR_TICK,	/* TICK ns: the end of a block of map lines */
 	XC_TR_LOST,	/* bpftrace's "Lost N events" */
-	XC_TR_EVENT,	/* EV: a packet at a hop */
-	XC_TR_DROP,	/* DROP: a followed packet freed */
-	XC_TR_AGG_HOP,	/* @hop[spi, hop, pass]: n */
-	XC_TR_AGG_PATH, /* @path[spi, software|offload, gro|-]: n */
+	XC_TR_PACKET,	/* PKT: a packet at the end of its path, with its hops */
+	XC_TR_DROP,	/* DROP: a followed packet freed, with its hops */
+	XC_TR_EVENT,	/* a packet at one hop: of a PKT or DROP, by xc_tr_hops() */
+	XC_TR_AGG_PKT,	/* @pkt[spi, encap, hops]: n */
 	XC_TR_AGG_DROP, /* @drop[spi, stage, counter, reason]: n */
 	XC_TR_AGG_SEQ,	/* @seq[spi]: n */
 };
@@ -68,13 +72,15 @@ struct xc_tr_line {
 	uint64_t skb;
 	uint32_t spi, seq;
 	int encap;
-	int hop;	/* EV, AGG_HOP: enum xc_tr_hop */
-	bool inner;	/* EV, AGG_HOP: the decrypted packet's pass */
-	bool offload;	/* EV path=offload, AGG_PATH */
+	uint64_t hops;	/* PKT, DROP, AGG_PKT: the mask of hops (see enum xc_tr_hop) */
+	uint32_t spiarg; /* PKT: xfrm_input's spi argument */
+	int hop;	/* EVENT: enum xc_tr_hop */
+	bool inner;	/* EVENT: the decrypted packet's pass */
+	bool offload;	/* EVENT of esp_input*: which path decrypted it */
 	bool has_path;
-	bool gro;	/* EV path=…+gro, AGG_PATH gro */
+	bool gro;	/* EVENT of esp_input_done2: it came through GRO */
 	bool has_err;
-	int err;	/* EV err= */
+	int err;	/* PKT: the crypto result; EVENT of esp_input_done2 and xfrm_rcv_cb */
 	int reason;	/* DROP, AGG_DROP: enum skb_drop_reason of this kernel */
 	bool events;	/* READY: events mode */
 	unsigned int port; /* READY */
@@ -86,6 +92,14 @@ struct xc_tr_line {
 /* Parse one line (no newline needed). 0, or -EINVAL if it is not what the
  * script prints (out->kind is then XC_TR_IGNORE). */
 int xc_tr_parse_line(const char *line, struct xc_tr_line *out);
+
+/* The hops of a PKT or DROP line as EVENT lines, outer pass then inner, in
+ * the order of enum xc_tr_hop (the order of the path), each with the
+ * packet's time, SPI, sequence number and skb; esp_input, esp_input_tail
+ * and esp_input_done2 say the path, esp_input_done2 and xfrm_rcv_cb the
+ * error. Returns how many (at most XC_HOP_N + XC_HOP_INNER_N). */
+#define XC_TR_MAX_HOPS (XC_HOP_N + XC_HOP_INNER_N)
+size_t xc_tr_hops(const struct xc_tr_line *pkt, struct xc_tr_line out[XC_TR_MAX_HOPS]);
 
 #define XC_TR_MAX_DROP_KINDS 8
 

@@ -15,6 +15,10 @@
 #   printf   a naive bpftrace script: printf in kprobe:udp_rcv,
 #            xfrm4_udp_encap_rcv, xfrm4_rcv_encap, xfrm_input, esp_input
 #   count    the same five probes with @[probe] = count()
+# and, not in the default set, to tell what a probe costs here:
+#   kfprintf, kfcount   printf and count with kfunc (fentry) probes on the
+#            same five functions instead of kprobes
+#   kprobe1, kfunc1     a single empty probe on xfrm_input: a kprobe, a kfunc
 # Each tracer is started once per round and condition, and the blast begins
 # once it says it is tracing (bpftrace compiles xfrm-rx.bt in 30-40 s under
 # TCG on an idle host). A round is the four tracers in an order rotated each
@@ -117,10 +121,16 @@ cpu_times() {
 
 # ---- the tracers ----
 PROBES="kprobe:udp_rcv, kprobe:xfrm4_udp_encap_rcv, kprobe:xfrm4_rcv_encap, kprobe:xfrm_input, kprobe:esp_input"
-BT_PRINTF="BEGIN { printf(\"READY\\n\"); }
-$PROBES { printf(\"%s %llu skb=%lx\\n\", probe, nsecs, arg0); }"
-BT_COUNT="BEGIN { printf(\"READY\\n\"); }
-$PROBES { @[probe] = count(); }"
+KFUNCS="kfunc:udp_rcv, kfunc:xfrm4_udp_encap_rcv, kfunc:xfrm4_rcv_encap, kfunc:xfrm_input, kfunc:esp4:esp_input"
+BT_READY="BEGIN { printf(\"READY\\n\"); }"
+declare -A BT=(
+	[printf]="$BT_READY $PROBES { printf(\"%s %llu skb=%lx\\n\", probe, nsecs, arg0); }"
+	[count]="$BT_READY $PROBES { @[probe] = count(); }"
+	[kfprintf]="$BT_READY $KFUNCS { printf(\"%s %llu skb=%lx\\n\", probe, nsecs, args->skb); }"
+	[kfcount]="$BT_READY $KFUNCS { @[probe] = count(); }"
+	[kprobe1]="$BT_READY kprobe:xfrm_input { }"
+	[kfunc1]="$BT_READY kfunc:xfrm_input { }"
+)
 
 # tracer_start COND: its tracer in the background (pid $TPID, output in
 # $work/t.out and t.err); returns once it traces; $READY: the seconds it took
@@ -130,9 +140,11 @@ tracer_start() {
 	case $1 in
 	agg) "$X" -n "$B" -j trace live >"$work/t.out" 2>"$work/t.err" & ready='^\{"event":"ready"' ;;
 	events) "$X" -n "$B" -j trace live --events >"$work/t.out" 2>"$work/t.err" & ready='^\{"event":"ready"' ;;
-	printf) bpftrace -e "$BT_PRINTF" >"$work/t.out" 2>"$work/t.err" & ready='^READY' ;;
-	count) bpftrace -e "$BT_COUNT" >"$work/t.out" 2>"$work/t.err" & ready='^READY' ;;
-	*) die "unknown condition $1 (XFRMCTL_BENCH_CONDS: agg events printf count)" ;;
+	printf | count | kfprintf | kfcount | kprobe1 | kfunc1)
+		bpftrace -e "${BT[$1]}" >"$work/t.out" 2>"$work/t.err" &
+		ready='^READY'
+		;;
+	*) die "unknown condition $1 (XFRMCTL_BENCH_CONDS: agg events printf count kfprintf kfcount kprobe1 kfunc1)" ;;
 	esac
 	TPID=$!
 	until grep -qE "$ready" "$work/t.out" 2>/dev/null; do
@@ -151,7 +163,7 @@ tracer_start() {
 # behind the blast; at most 60 s), SIGINT as ^C; $TSTATUS: its exit status
 tracer_stop() {
 	local size=-1 now quiet=0 end=$((SECONDS + 60))
-	if [ "$1" = events ] || [ "$1" = printf ]; then
+	if [ "$1" = events ] || [ "$1" = printf ] || [ "$1" = kfprintf ]; then
 		while [ $quiet -lt 4 ] && [ $SECONDS -lt $end ]; do
 			now=$(stat -c %s "$work/t.out")
 			if [ "$now" = "$size" ]; then quiet=$((quiet + 1)); else quiet=0; fi
@@ -203,10 +215,10 @@ tracer_figures() {
 	    text = open(out, errors="replace").read()
 	    lost = sum(int(n) for n in re.findall(r"Lost (\d+) events", text + errtext))
 	    r["lost"] = r["lost_lines"] = lost
-	    if cond == "printf":
-	        r["events"] = len(re.findall(r"^kprobe:\w+ \d+ skb=", text, re.M))
-	    else:
-	        counts = {m[0]: int(m[1]) for m in re.findall(r"^@\[kprobe:(\w+)\]: (\d+)", text, re.M)}
+	    if cond.endswith("printf"):
+	        r["events"] = len(re.findall(r"^k\w+:[\w:]+ \d+ skb=", text, re.M))
+	    elif cond.endswith("count"):
+	        counts = {m[0]: int(m[1]) for m in re.findall(r"^@\[k\w+:(?:\w+:)*?(\w+)\]: (\d+)", text, re.M)}
 	        r["events"] = sum(counts.values())
 	        r["counts"] = counts
 	r["stderr"] = errtext.strip()[-300:]
@@ -337,13 +349,17 @@ by = {}
 for r in rows:
     by.setdefault(r["cond"], []).append(r)
 label = {"none": "no tracing", "agg": "trace live (aggregate)", "events": "trace live --events",
-         "printf": "bpftrace printf, 5 probes", "count": "bpftrace count(), 5 probes"}
-per = {"events": hops, "printf": 6, "count": 6}  # events expected per packet (udp_rcv fires twice)
+         "printf": "bpftrace printf, 5 probes", "count": "bpftrace count(), 5 probes",
+         "kfprintf": "bpftrace printf, 5 kfuncs", "kfcount": "bpftrace count(), 5 kfuncs",
+         "kprobe1": "1 empty kprobe", "kfunc1": "1 empty kfunc"}
+ALL = ("none", "agg", "events", "printf", "count", "kfprintf", "kfcount", "kprobe1", "kfunc1")
+# events expected per packet (udp_rcv fires twice)
+per = {"events": hops, "printf": 6, "count": 6, "kfprintf": 6, "kfcount": 6}
 print()
 print("  %-27s %7s %6s %6s %8s %7s  %s" % ("condition", "pkt/s", "ratio", "(best", "lost", "events", "pkt/s per blast"))
 print("  %-27s %7s %6s %6s %8s %7s" % ("", "", "", "1 s)", "", "seen"))
 ratio = {}
-for c in ("none", "agg", "events", "printf", "count"):
+for c in ALL:
     rs = by.get(c)
     if not rs:
         continue
@@ -371,7 +387,7 @@ print("""  pkt/s: median over the blasts of what B's socket received / the blast
   aggregate: the packets trace live counted for the SA / the kernel's SA count.""" % hops)
 
 print("\nCPU split of the guest during the blasts (both vCPUs, % of their time, median):")
-for c in ("none", "agg", "events", "printf", "count"):
+for c in ALL:
     if c in by:
         print("  %-27s user %3.0f  system %3.0f  softirq %3.0f  idle %3.0f" % ((label[c],) + tuple(
               med([r["cpu"][k] for r in by[c]]) for k in ("user", "sys", "softirq", "idle"))))
@@ -397,9 +413,9 @@ for r in rows:
             r["events"], hops * r["sa_packets"], r["lost"], r["lost_lines"])
         if hops * r["sa_packets"] - r["events"] > (r["lost"] or 0):
             s += " MISSING SILENTLY %d" % (hops * r["sa_packets"] - r["events"] - (r["lost"] or 0))
-    if r["cond"] == "printf":
+    if r["cond"] in ("printf", "kfprintf"):
         s += "; lines %d of %d, Lost %d" % (r["events"], 6 * r["sa_packets"], r["lost"])
-    if r["cond"] == "count":
+    if r["cond"] in ("count", "kfcount"):
         s += "; %s" % " ".join("%s %d" % kv for kv in sorted(r["counts"].items()))
     if r.get("tracer_status"):
         s += "; tracer exit status %d" % r["tracer_status"]
@@ -426,4 +442,7 @@ goal("events mode", "events", 0.73, "; lost reported: %s; %s" % (
 for c, issue in (("printf", 0.73), ("count", 0.93)):
     if c in ratio:
         print("  (naive %s: %.2f of untraced here; the issue's figure: %.2f)" % (c, ratio[c], issue))
+for c in ("kfprintf", "kfcount", "kprobe1", "kfunc1"):
+    if c in ratio:
+        print("  (%s: %.2f of untraced)" % (label[c], ratio[c]))
 PY

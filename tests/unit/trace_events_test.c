@@ -1,7 +1,8 @@
 /* The parser of trace/xfrm-rx.bt's output and the per-SA model. The input
  * lines are ones bpftrace printed in the test guest (the samples in the
- * script's header, from tests/vm/t-trace-scripts.sh on 6.1), and broken
- * variants of them. */
+ * script's header, from tests/vm/t-trace-scripts.sh on 6.1), masks of
+ * hops written out from the bit numbers the script's header documents,
+ * and broken variants of them. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,59 +31,111 @@ static void test_hops(void **state)
 	assert_null(xc_tr_hop_name(XC_HOP_N));
 }
 
-static void test_event(void **state)
+/* A NAT-T packet, IPv4, transport mode, as the script printed it in the
+ * test guest: 10 outer hops and the 3 UDP hops again on the inner pass. */
+#define NATT4_PKT                                                                                  \
+	"PKT 65329510884 skb=0xffff888005355b00 spi=0x00001000 seq=1 encap=2 hops=0x1500d14155 err=0 " \
+	"spiarg=0x00000000"
+
+static void test_packet(void **state)
 {
-	struct xc_tr_line l;
+	static const char *const want[] = {
+		"udp_rcv",	   "__udp4_lib_rcv",  "udp_queue_rcv_skb", "xfrm4_udp_encap_rcv",
+		"xfrm4_rcv_encap", "xfrm_input",      "esp_input",	   "esp_input_done2",
+		"xfrm_rcv_cb",	   "xfrm4_transport_finish",
+	};
+	struct xc_tr_line l, h[XC_TR_MAX_HOPS];
+	size_t n;
 
 	(void)state;
-	l = parse_ok("EV 54710907385 xfrm_input skb=0xffff888005110700 spi=0x00001000 seq=1 encap=2 "
-		     "pass=outer nexthdr=50 spiarg=0x00000000\n");
-	assert_int_equal(l.kind, XC_TR_EVENT);
-	assert_int_equal(l.ns, 54710907385ULL);
-	assert_int_equal(l.hop, XC_HOP_XFRM_INPUT);
-	assert_int_equal(l.skb, 0xffff888005110700ULL);
+	l = parse_ok(NATT4_PKT "\n");
+	assert_int_equal(l.kind, XC_TR_PACKET);
+	assert_int_equal(l.ns, 65329510884ULL);
+	assert_int_equal(l.skb, 0xffff888005355b00ULL);
 	assert_int_equal(l.spi, 0x1000);
 	assert_int_equal(l.seq, 1);
 	assert_int_equal(l.encap, 2);
-	assert_false(l.inner);
-	assert_false(l.has_path);
+	assert_int_equal(l.hops, 0x1500d14155ULL);
+	assert_int_equal(l.err, 0);
+	assert_int_equal(l.spiarg, 0);
 
-	l = parse_ok("EV 73848728897 esp_input_done2 skb=0xffff88801d81fd00 spi=0x00006000 seq=1 "
-		     "encap=2 pass=outer path=software err=-74");
-	assert_int_equal(l.hop, XC_HOP_ESP_INPUT_DONE2);
-	assert_true(l.has_path);
-	assert_false(l.offload);
-	assert_false(l.gro);
-	assert_true(l.has_err);
-	assert_int_equal(l.err, -74);
+	n = xc_tr_hops(&l, h);
+	assert_int_equal(n, 13);
+	for (size_t i = 0; i < 10; i++) {
+		assert_int_equal(h[i].kind, XC_TR_EVENT);
+		assert_string_equal(xc_tr_hop_name(h[i].hop), want[i]);
+		assert_false(h[i].inner);
+		assert_int_equal(h[i].ns, l.ns);
+		assert_int_equal(h[i].skb, l.skb);
+		assert_int_equal(h[i].spi, 0x1000);
+		assert_int_equal(h[i].seq, 1);
+		assert_int_equal(h[i].encap, 2);
+	}
+	for (size_t i = 10; i < 13; i++) {
+		assert_string_equal(xc_tr_hop_name(h[i].hop), want[i - 10]);
+		assert_true(h[i].inner);
+	}
+	/* esp_input: software; esp_input_done2: software, err 0 */
+	assert_true(h[6].has_path);
+	assert_false(h[6].offload);
+	assert_false(h[6].has_err);
+	assert_true(h[7].has_path);
+	assert_false(h[7].offload);
+	assert_false(h[7].gro);
+	assert_true(h[7].has_err);
+	assert_int_equal(h[7].err, 0);
+	assert_false(h[0].has_path);
 
-	l = parse_ok("EV 1 esp_input_done2 skb=0x1 spi=0xffffffff seq=4294967295 encap=0 "
-		     "pass=outer path=offload+gro err=0");
-	assert_true(l.offload);
-	assert_true(l.gro);
+	/* GRO, plain ESP: esp4_gro_receive (bit 12), xfrm_input (14),
+	 * esp_input (16), esp_input_done2 (20), xfrm_rcv_cb (22),
+	 * xfrm4_transport_finish (23) */
+	l = parse_ok("PKT 1 skb=0x1 spi=0x00004000 seq=7 encap=0 hops=0xd15000 err=0 spiarg=0x00004000");
+	assert_int_equal(l.spiarg, 0x4000);
+	n = xc_tr_hops(&l, h);
+	assert_int_equal(n, 6);
+	assert_int_equal(h[0].hop, XC_HOP_ESP4_GRO_RECEIVE);
+	assert_int_equal(h[3].hop, XC_HOP_ESP_INPUT_DONE2);
+	assert_true(h[3].gro);
+	assert_false(h[3].offload);
+
+	/* offload, IPv6: xfrm6_rcv (11), xfrm_input (14), esp6_input_tail
+	 * (19), esp6_input_done2 (21); and a bad ICV */
+	l = parse_ok("PKT 2 skb=0x2 spi=0xffffffff seq=4294967295 encap=0 hops=0x284800 err=-74 "
+		     "spiarg=0x00000000");
 	assert_int_equal(l.spi, 0xffffffffu);
 	assert_int_equal(l.seq, 0xffffffffu);
-
-	l = parse_ok("EV 54714585435 udp_rcv skb=0xffff888005110700 spi=0x00001000 seq=1 encap=2 pass=inner");
-	assert_int_equal(l.hop, XC_HOP_UDP_RCV);
-	assert_true(l.inner);
+	n = xc_tr_hops(&l, h);
+	assert_int_equal(n, 4);
+	assert_int_equal(h[0].hop, XC_HOP_XFRM6_RCV);
+	assert_int_equal(h[2].hop, XC_HOP_ESP6_INPUT_TAIL);
+	assert_true(h[2].offload);
+	assert_int_equal(h[3].hop, XC_HOP_ESP6_INPUT_DONE2);
+	assert_true(h[3].offload);
+	assert_int_equal(h[3].err, -74);
 }
 
 static void test_drop(void **state)
 {
-	struct xc_tr_line l;
+	struct xc_tr_line l, h[XC_TR_MAX_HOPS];
 
 	(void)state;
+	/* a replay: the UDP hops, xfrm4_udp_encap_rcv, xfrm4_rcv_encap,
+	 * xfrm_input */
 	l = parse_ok("DROP 78491690480 skb=0xffff88801d81fd00 spi=0x00007000 seq=1 encap=2 "
-		     "stage=replay_check where=xfrm_input reason=1 counter=XfrmInStateSeqError");
+		     "stage=replay_check where=xfrm_input reason=1 counter=XfrmInStateSeqError "
+		     "hops=0x4155 err=0");
 	assert_int_equal(l.kind, XC_TR_DROP);
 	assert_int_equal(l.spi, 0x7000);
 	assert_string_equal(l.stage, "replay_check");
 	assert_string_equal(l.where, "xfrm_input");
 	assert_int_equal(l.reason, 1);
 	assert_string_equal(l.counter, "XfrmInStateSeqError");
+	assert_int_equal(l.hops, 0x4155);
+	assert_int_equal(xc_tr_hops(&l, h), 6);
+	assert_int_equal(h[5].hop, XC_HOP_XFRM_INPUT);
 	/* ksym() of an address it cannot name: where= empty */
-	l = parse_ok("DROP 1 skb=0x1 spi=0x00000001 seq=0 encap=0 stage=udp where= reason=2 counter=-");
+	l = parse_ok("DROP 1 skb=0x1 spi=0x00000001 seq=0 encap=0 stage=udp where= reason=2 counter=- "
+		     "hops=0x1 err=0");
 	assert_string_equal(l.where, "");
 	assert_string_equal(l.counter, "-");
 }
@@ -111,19 +164,13 @@ static void test_other_lines(void **state)
 	l = parse_ok("\n");
 	assert_int_equal(l.kind, XC_TR_IGNORE);
 
-	l = parse_ok("@hop[4096, udp_queue_rcv_skb, outer]: 20");
-	assert_int_equal(l.kind, XC_TR_AGG_HOP);
+	/* the NAT-T packet's hops in decimal, as bpftrace prints map keys */
+	l = parse_ok("@pkt[4096, 2, 90208026965]: 20");
+	assert_int_equal(l.kind, XC_TR_AGG_PKT);
 	assert_int_equal(l.spi, 4096);
-	assert_int_equal(l.hop, XC_HOP_UDP_QUEUE_RCV_SKB);
-	assert_false(l.inner);
+	assert_int_equal(l.encap, 2);
+	assert_int_equal(l.hops, 0x1500d14155ULL);
 	assert_int_equal(l.count, 20);
-	l = parse_ok("@path[4096, software, -]: 20");
-	assert_int_equal(l.kind, XC_TR_AGG_PATH);
-	assert_false(l.offload);
-	assert_false(l.gro);
-	l = parse_ok("@path[16384, offload, gro]: 3");
-	assert_true(l.offload);
-	assert_true(l.gro);
 	l = parse_ok("@drop[24576, crypto, XfrmInStateProtoError, 1]: 1");
 	assert_int_equal(l.kind, XC_TR_AGG_DROP);
 	assert_string_equal(l.stage, "crypto");
@@ -139,32 +186,36 @@ static void test_other_lines(void **state)
 static void test_bad_lines(void **state)
 {
 	static const char *const bad[] = {
-		"EV 1 esp_input_done skb=0x1 spi=0x1 seq=1 encap=2 pass=outer", /* unknown hop */
-		"EV 1 udp_rcv skb=0x1 spi=0x1 seq=1 encap=2",			 /* no pass */
-		"EV 1 udp_rcv skb=0x1 spi=0x1 seq=1 encap=2 pass=middle",
-		"EV 1 udp_rcv skb=0x1 spi=0x100000000 seq=1 encap=2 pass=outer", /* > 32 bits */
-		"EV 1 udp_rcv skb=0x1 spi=0x1 seq=-1 encap=2 pass=outer",
-		"EV x udp_rcv skb=0x1 spi=0x1 seq=1 encap=2 pass=outer",
-		"EV 1 udp_rcv spi=0x1 skb=0x1 seq=1 encap=2 pass=outer", /* order */
-		"EV 1 esp_input_done2 skb=0x1 spi=0x1 seq=1 encap=2 pass=outer path=hardware",
-		"EV 1 esp_input_done2 skb=0x1 spi=0x1 seq=1 encap=2 pass=outer path=software+xyz",
-		"EV 1 esp_input_done2 skb=0x1 spi=0x1 seq=1 encap=2 pass=outer err=abc",
-		"EV 1 esp_input_done2 skb=0x1 spi=0x1 seq=1 encap=2 pass=outer stray",
+		"EV 1 udp_rcv skb=0x1 spi=0x1 seq=1 encap=2 pass=outer", /* the old format */
+		"PKT 1 skb=0x1 spi=0x1 seq=1 encap=2 hops=0x1 err=0",	  /* no spiarg */
+		"PKT 1 skb=0x1 spi=0x1 seq=1 encap=2 hops=0x1 err=0 spiarg=0x0 x=1",
+		"PKT 1 skb=0x1 spi=0x1 seq=1 encap=2 hops=0x4000000 err=0 spiarg=0x0", /* bit 26 */
+		"PKT 1 skb=0x1 spi=0x1 seq=1 encap=2 hops=0x4000000000 err=0 spiarg=0x0", /* bit 38 */
+		"PKT 1 skb=0x1 spi=0x1 seq=1 encap=2 hops=1 err=0 spiarg=0x0", /* not hex */
+		"PKT 1 skb=0x1 spi=0x1 seq=1 encap=2 hops=0x1 err=x spiarg=0x0",
+		"PKT 1 skb=0x1 spi=0x100000000 seq=1 encap=2 hops=0x1 err=0 spiarg=0x0", /* > 32 bits */
+		"PKT 1 skb=0x1 spi=0x1 seq=-1 encap=2 hops=0x1 err=0 spiarg=0x0",
+		"PKT x skb=0x1 spi=0x1 seq=1 encap=2 hops=0x1 err=0 spiarg=0x0",
+		"PKT 1 spi=0x1 skb=0x1 seq=1 encap=2 hops=0x1 err=0 spiarg=0x0", /* order */
+		"DROP 1 skb=0x1 spi=0x1 seq=1 encap=2 stage=crypto where=x reason=1 counter=- err=0",
+		"DROP 1 skb=0x1 spi=0x1 seq=1 encap=2 stage=crypto where=x reason=1 counter=- hops=0x1",
 		"DROP 1 skb=0x1 spi=0x1 seq=1 encap=2 stage=crypto where=xfrm_input reason=1",
-		"DROP 1 skb=0x1 spi=0x1 seq=1 encap=2 stage= where=x reason=1 counter=-",
-		"DROP 1 skb=0x1 spi=0x1 seq=1 encap=2 stage=crypto where=x reason=z counter=-",
+		"DROP 1 skb=0x1 spi=0x1 seq=1 encap=2 stage= where=x reason=1 counter=- hops=0x1 err=0",
+		"DROP 1 skb=0x1 spi=0x1 seq=1 encap=2 stage=crypto where=x reason=z counter=- hops=0x1 err=0",
 		"READY xfrm-tx mode=events port=4500",
 		"READY xfrm-rx mode=fast port=4500",
 		"READY xfrm-rx mode=events port=65536",
 		"TICK",
 		"TICK 12a",
 		"Lost many events",
-		"@hop[4096, udp_rcv]: 2",
-		"@hop[4096, udp_rcv, outer]: ",
-		"@hop[4096, udp_rcv, outer] 2",
-		"@hop[x, udp_rcv, outer]: 2",
-		"@path[1, sideways, -]: 1",
-		"@path[1, software, maybe]: 1",
+		"@hop[4096, udp_rcv, outer]: 2", /* the old format */
+		"@path[4096, software, -]: 1",
+		"@pkt[4096, 2]: 2",
+		"@pkt[4096, 2, 1]: ",
+		"@pkt[4096, 2, 1] 2",
+		"@pkt[x, 2, 1]: 2",
+		"@pkt[4096, x, 1]: 2",
+		"@pkt[4096, 2, 67108864]: 2", /* bit 26 */
 		"@drop[1, crypto, X]: 1",
 		"@seq[1]: 4294967296",
 		"@st[1, 2, 3, 4, 5, 6]: 1",
@@ -195,8 +246,6 @@ static void feed(struct xc_tr_model *m, const char *s)
 
 static void test_model_events(void **state)
 {
-	static const char *const hops[] = { "udp_rcv",	      "__udp4_lib_rcv",	 "udp_queue_rcv_skb",
-					    "xfrm4_udp_encap_rcv", "xfrm4_rcv_encap", "xfrm_input" };
 	struct xc_tr_model m;
 	struct xc_tr_sa *sa;
 	char line[256];
@@ -206,41 +255,42 @@ static void test_model_events(void **state)
 	feed(&m, "READY xfrm-rx mode=events port=4500");
 	assert_true(m.ready);
 	assert_true(m.events);
-	for (unsigned int seq = 1; seq <= 3; seq++) {
-		for (size_t i = 0; i < sizeof(hops) / sizeof(hops[0]); i++) {
-			snprintf(line, sizeof(line),
-				 "EV %u %s skb=0xffff1 spi=0x00001000 seq=%u encap=2 pass=outer",
-				 seq * 100 + (unsigned int)i, hops[i], seq);
-			feed(&m, line);
-		}
+	assert_int_equal(m.ready_ns, 0);
+	feed(&m, NATT4_PKT);
+	/* seq 2: software; seq 3: offload (esp_input_tail, bit 18, instead
+	 * of esp_input, bit 16) */
+	for (unsigned int seq = 2; seq <= 3; seq++) {
 		snprintf(line, sizeof(line),
-			 "EV %u esp_input_done2 skb=0xffff1 spi=0x00001000 seq=%u encap=2 pass=outer path=%s err=0",
-			 seq * 100 + 50, seq, seq == 3 ? "offload" : "software");
+			 "PKT %u skb=0xffff1 spi=0x00001000 seq=%u encap=2 hops=0x%llx err=0 spiarg=0x00000000",
+			 seq * 100, seq, seq == 3 ? 0x1500d44155ULL : 0x1500d14155ULL);
 		feed(&m, line);
 	}
 	feed(&m, "DROP 900 skb=0xffff2 spi=0x00001000 seq=2 encap=2 stage=replay_check where=xfrm_input "
-		 "reason=1 counter=XfrmInStateSeqError");
+		 "reason=1 counter=XfrmInStateSeqError hops=0x4155 err=0");
 	feed(&m, "DROP 901 skb=0xffff3 spi=0x00001000 seq=2 encap=2 stage=replay_check where=xfrm_input "
-		 "reason=1 counter=XfrmInStateSeqError");
+		 "reason=1 counter=XfrmInStateSeqError hops=0x4155 err=0");
 	feed(&m, "Lost 7 events");
 	assert_int_equal(m.n, 1);
 	sa = xc_tr_model_find(&m, 0x1000);
 	assert_non_null(sa);
 	assert_null(xc_tr_model_find(&m, 0x1001));
-	assert_int_equal(sa->c.hop[XC_HOP_UDP_RCV][0], 3);
-	assert_int_equal(sa->c.hop[XC_HOP_UDP_RCV][1], 0);
-	assert_int_equal(xc_tr_packets(&sa->c), 3);
+	assert_int_equal(sa->c.hop[XC_HOP_UDP_RCV][0], 5);
+	assert_int_equal(sa->c.hop[XC_HOP_UDP_RCV][1], 3);
+	assert_int_equal(sa->c.hop[XC_HOP_ESP_INPUT][0], 2);
+	assert_int_equal(sa->c.hop[XC_HOP_ESP_INPUT_TAIL][0], 1);
+	assert_int_equal(sa->c.hop[XC_HOP_XFRM4_TRANSPORT_FINISH][0], 3);
+	assert_int_equal(xc_tr_packets(&sa->c), 5);
 	assert_int_equal(sa->c.software, 2);
 	assert_int_equal(sa->c.offload, 1);
 	assert_string_equal(xc_tr_path(&sa->c), "mixed");
-	assert_int_equal(sa->c.last_seq, 3);
+	assert_int_equal(sa->c.last_seq, 2); /* the last packet at xfrm_input */
 	assert_int_equal(sa->c.drops, 2);
 	assert_int_equal(sa->c.n_drop_kinds, 1);
 	assert_int_equal(sa->c.drop[0].n, 2);
 	assert_string_equal(sa->c.drop[0].where, "xfrm_input");
 	assert_int_equal(sa->encap, 2);
 	assert_int_equal(m.lost, 7);
-	assert_int_equal(m.ready_ns, 100);
+	assert_int_equal(m.ready_ns, 65329510884ULL);
 	xc_tr_model_clear(&m);
 }
 
@@ -256,10 +306,7 @@ static void test_model_aggregate(void **state)
 	feed(&m, "READY xfrm-rx mode=aggregate port=4500");
 	feed(&m, "TICK 1000000000");
 	assert_int_equal(m.n, 0);
-	feed(&m, "@hop[4096, xfrm_input, outer]: 10");
-	feed(&m, "@hop[4096, udp_rcv, inner]: 10");
-	feed(&m, "@hop[4096, udp_rcv, outer]: 10");
-	feed(&m, "@path[4096, software, -]: 10");
+	feed(&m, "@pkt[4096, 2, 90208026965]: 10"); /* 0x1500d14155: NAT-T */
 	feed(&m, "@seq[4096]: 10");
 	sa = xc_tr_model_find(&m, 4096);
 	assert_non_null(sa);
@@ -272,15 +319,19 @@ static void test_model_aggregate(void **state)
 	assert_int_equal(sa->encap, 2);
 	assert_true(sa->rate > 9.99 && sa->rate < 10.01); /* 10 packets in 1 s */
 
-	feed(&m, "@hop[4096, xfrm_input, outer]: 30");
-	feed(&m, "@path[4096, software, -]: 28");
+	feed(&m, "@pkt[4096, 2, 90208026965]: 28");
+	/* bad ICV: esp_input_done2 reached, dropped there (0x114155) */
+	feed(&m, "@pkt[4096, 2, 1130837]: 2");
 	feed(&m, "@drop[4096, crypto, XfrmInStateProtoError, 1]: 2");
-	feed(&m, "@hop[8192, xfrm4_rcv, outer]: 5");
-	feed(&m, "@hop[8192, xfrm_input, outer]: 5");
-	feed(&m, "@path[8192, offload, -]: 5");
+	/* plain ESP, offloaded: xfrm4_rcv, xfrm_input, esp_input_tail,
+	 * esp_input_done2, xfrm_rcv_cb, transport_finish, inner UDP
+	 * (0x1500d44400) */
+	feed(&m, "@pkt[8192, 0, 90208224256]: 5");
 	feed(&m, "TICK 3000000000");
 	assert_int_equal(xc_tr_packets(&sa->c), 30);
-	assert_int_equal(sa->c.software, 28);
+	assert_int_equal(sa->c.software, 30); /* decrypted, the ICV failed in 2 */
+	assert_int_equal(sa->c.hop[XC_HOP_XFRM_RCV_CB][0], 28);
+	assert_int_equal(sa->c.hop[XC_HOP_UDP_QUEUE_RCV_SKB][1], 28);
 	assert_int_equal(sa->c.drops, 2);
 	assert_int_equal(sa->prev_drops, 0); /* what the block added: 2 */
 	assert_string_equal(sa->c.drop[0].counter, "XfrmInStateProtoError");
@@ -289,6 +340,9 @@ static void test_model_aggregate(void **state)
 	sa = xc_tr_model_find(&m, 8192);
 	assert_non_null(sa);
 	assert_string_equal(xc_tr_path(&sa->c), "offload");
+	assert_int_equal(sa->c.offload, 5);
+	assert_int_equal(sa->c.hop[XC_HOP_XFRM4_RCV][0], 5);
+	assert_int_equal(sa->c.hop[XC_HOP_ESP_INPUT_TAIL][0], 5);
 	assert_int_equal(sa->encap, 0);
 	assert_int_equal(m.n, 2);
 	xc_tr_model_clear(&m);
@@ -298,7 +352,7 @@ static void test_model_aggregate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hops),	       cmocka_unit_test(test_event),
+		cmocka_unit_test(test_hops),	       cmocka_unit_test(test_packet),
 		cmocka_unit_test(test_drop),	       cmocka_unit_test(test_other_lines),
 		cmocka_unit_test(test_bad_lines),      cmocka_unit_test(test_model_events),
 		cmocka_unit_test(test_model_aggregate),

@@ -64,11 +64,57 @@ trap tracers_kill EXIT
 tracer_start ev "$RX" 1
 tracer_start agg "$RX"
 
+# A Python module for the readers below: what the hops= masks say.
+cat >"$TR/hops.py" <<'EOF'
+"""The hops of a packet, as trace/xfrm-rx.bt's header documents its hops=
+mask: bit N for the Nth of NAMES on the outer pass, bit 32 + N on the inner
+pass (the six UDP hops only)."""
+NAMES = """udp_rcv udpv6_rcv __udp4_lib_rcv __udp6_lib_rcv udp_queue_rcv_skb
+udpv6_queue_rcv_skb xfrm4_udp_encap_rcv xfrm6_udp_encap_rcv xfrm4_rcv_encap
+xfrm6_rcv_encap xfrm4_rcv xfrm6_rcv esp4_gro_receive esp6_gro_receive xfrm_input
+xfrm_input_resume esp_input esp6_input esp_input_tail esp6_input_tail
+esp_input_done2 esp6_input_done2 xfrm_rcv_cb xfrm4_transport_finish
+xfrm6_transport_finish""".split()
+
+
+def hops(mask):
+    """the hops of a mask, outer then inner (HOP/inner), in bit order"""
+    out = [NAMES[i] for i in range(len(NAMES)) if mask >> i & 1]
+    out += [NAMES[i] + "/inner" for i in range(6) if mask >> (32 + i) & 1]
+    rest = mask & ~((1 << len(NAMES)) - 1 | 0x3F << 32)
+    assert not rest, "unknown bits %#x" % rest
+    return out
+
+
+def lines(path, kind):
+    """(fields, {key: value}, hops) of the PKT or DROP lines of a file"""
+    for line in open(path):
+        f = line.split()
+        if f and f[0] == kind:
+            kv = dict(x.split("=", 1) for x in f[2:])
+            yield f, kv, hops(int(kv["hops"], 16))
+
+
+def agg(path, spi):
+    """the last complete aggregate block's counts for SPI: {HOP[/inner]: n}"""
+    last, cur = {}, {}
+    for line in open(path):
+        if line.startswith("TICK"):
+            last, cur = cur, {}
+        elif line.startswith("@pkt["):
+            k, n = line[5:].rstrip().split("]: ")
+            s, _, m = (int(x) for x in k.split(", "))
+            if s == spi:
+                for h in hops(m):
+                    cur[h] = cur.get(h, 0) + int(n)
+    return last
+EOF
+
 # ---- reading their output ----
 
-# kprobe patterns of a script, one a line
+# kprobe patterns of a script, one a line (a probe line may have several)
 patterns() {
-	grep -oE '^kprobe:[^ ,{]+' "$1" | sed 's/^kprobe://'
+	grep -E '^kprobe:' "$1" | grep -oE 'kprobe:[^ ,{]+' | sed 's/^kprobe://'
 }
 
 # functions of the running kernel matching a bpftrace pattern (* = anything)
@@ -80,9 +126,13 @@ matches() {
 	grep -E "$re" "$TR/functions" || true
 }
 
-# agg_n SPI HOP PASS: the latest count of @hop[SPI, HOP, PASS] (SPI in hex)
+# agg_n SPI HOP PASS: the count at HOP (pass outer or inner) of SPI in the
+# last aggregate block: the counts of its @pkt lines whose mask has that hop,
+# summed ("" if none)
 agg_n() {
-	grep -F "@hop[$(($1)), $2, $3]: " "$TR/agg.out" | tail -n1 | sed 's/.*: //'
+	PYTHONPATH=$TR python3 -c 'import sys, hops
+h = sys.argv[2] + ("/inner" if sys.argv[3] == "inner" else "")
+print(hops.agg(sys.argv[1], int(sys.argv[4], 0)).get(h, ""))' "$TR/agg.out" "$2" "$3" "$1"
 }
 
 # agg_line PATTERN: the latest aggregate line starting with PATTERN
@@ -96,33 +146,24 @@ ev_count() {
 }
 
 # chain SPI COUNT HOP...: in events mode, sequence numbers 1..COUNT were seen
-# for SPI (0x%08x), each on one skb, at exactly these hops in this order
-# (HOP/inner: the pass after decapsulation), timestamps ascending.
+# for SPI (0x%08x), each once, as a PKT line with exactly these hops
+# (HOP/inner: the pass after decapsulation; in the order of the path).
 chain() {
-	python3 - "$TR/ev.out" "$@" <<'EOF'
-import sys
+	PYTHONPATH=$TR python3 - "$TR/ev.out" "$@" <<'EOF'
+import sys, hops
 path, spi, n, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 pkts = {}
-for line in open(path):
-    f = line.split()
-    if len(f) < 4 or f[0] != "EV":
-        continue
-    kv = dict(x.split("=", 1) for x in f[3:])
-    if kv["spi"] != spi:
-        continue
-    hop = f[2] + ("/inner" if kv["pass"] == "inner" else "")
-    pkts.setdefault(int(kv["seq"]), []).append((int(f[1]), hop, kv["skb"]))
+for f, kv, hs in hops.lines(path, "PKT"):
+    if kv["spi"] == spi:
+        pkts.setdefault(int(kv["seq"]), []).append(hs)
 errs = []
 if sorted(pkts) != list(range(1, n + 1)):
     errs.append("sequence numbers seen: %s, want 1..%d" % (sorted(pkts), n))
 for seq, evs in sorted(pkts.items()):
-    hops = [h for _, h, _ in evs]
-    if hops != want:
-        errs.append("seq %d: hops %s" % (seq, " ".join(hops)))
-    if [t for t, _, _ in evs] != sorted(t for t, _, _ in evs):
-        errs.append("seq %d: timestamps out of order" % seq)
-    if len({s for _, _, s in evs}) != 1:
-        errs.append("seq %d: more than one skb: %s" % (seq, {s for _, _, s in evs}))
+    if len(evs) != 1:
+        errs.append("seq %d: %d PKT lines" % (seq, len(evs)))
+    if evs[0] != want:
+        errs.append("seq %d: hops %s" % (seq, " ".join(evs[0])))
 if errs:
     print("want: " + " ".join(want))
     print("\n".join(errs[:8]))
@@ -151,13 +192,13 @@ agg_is() {
 	[ "$(agg_n "$1" "$2" "$3")" = "$4" ]
 }
 
-# wait_last SPI COUNT HOP [PASS]: the packets have been through the last hop,
-# in both tracers (their output is asynchronous)
+# wait_last SPI COUNT HOP [PASS]: the packets have been through the last hop
+# (so they are reported), in both tracers (their output is asynchronous)
 wait_last() {
 	local spi=$1 n=$2 hop=$3 pass=${4:-inner} s
 	s=$(printf 'spi=0x%08x' "$spi")
-	t_retry 30 ev_atleast "$n" "^EV [0-9]+ $hop .*$s .*pass=$pass" ||
-		t_fail "events: $(ev_count "^EV [0-9]+ $hop .*$s .*pass=$pass") of $n packets at $hop ($pass)"
+	t_retry 30 ev_atleast "$n" "^PKT [0-9]+ .*$s " ||
+		t_fail "events: $(ev_count "^PKT [0-9]+ .*$s ") of $n packets"
 	t_retry 30 agg_is "$spi" "$hop" "$pass" "$n" ||
 		t_fail "aggregate: $(agg_n "$spi" "$hop" "$pass") of $n packets at $hop ($pass)"
 }
@@ -311,12 +352,11 @@ case_natt4() {
 	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
 	wait_last 0x1000 $N udp_queue_rcv_skb
 	chain 0x00001000 $N "${NATT4[@]}" "${INNER4[@]}"
-	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00001000 .*encap=2 pass=outer nexthdr=50 spiarg=0x00000000$')" $N \
-		"xfrm_input: encap_type 2, spi argument 0"
-	t_eq "$(ev_count '^EV [0-9]+ esp_input_done2 .*spi=0x00001000 .*path=software err=0$')" $N \
-		"esp_input_done2: software, err 0"
+	t_eq "$(ev_count '^PKT [0-9]+ skb=0x[0-9a-f]+ spi=0x00001000 seq=[0-9]+ encap=2 hops=0x[0-9a-f]+ err=0 spiarg=0x00000000$')" $N \
+		"xfrm_input: encap_type 2, spi argument 0; esp_input_done2: err 0"
 	hops_agg 0x1000 $N "${NATT4[@]}" "${INNER4[@]}"
-	t_eq "$(agg_line '@path[4096, ')" "@path[4096, software, -]: $N" "aggregate path"
+	t_eq "$(agg_line '@pkt[4096, ')" "@pkt[4096, 2, $((0x1500d14155))]: $N" \
+		"aggregate: encap 2, every packet through the same hops"
 	t_eq "$(grep -c '^@drop\[4096,' "$TR/agg.out" || true)" 0 "aggregate drops"
 	t_eq "$(grep -c '^DROP .*spi=0x00001000' "$TR/ev.out" || true)" 0 "DROP lines"
 }
@@ -332,7 +372,7 @@ case_plain4() {
 	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
 	wait_last 0x2000 $N udp_queue_rcv_skb
 	chain 0x00002000 $N "${PLAIN4[@]}" "${INNER4[@]}"
-	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00002000 .*encap=0 pass=outer nexthdr=50 spiarg=0x00000000$')" $N \
+	t_eq "$(ev_count '^PKT [0-9]+ .*spi=0x00002000 .*encap=0 .*err=0 spiarg=0x00000000$')" $N \
 		"xfrm_input: encap_type 0, spi argument 0"
 	hops_agg 0x2000 $N "${PLAIN4[@]}" "${INNER4[@]}"
 	t_eq "$(agg_n 0x2000 udp_rcv outer)" "" "no outer UDP pass"
@@ -364,7 +404,7 @@ case_natt6() {
 	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
 	wait_last 0x3000 $N udpv6_queue_rcv_skb
 	chain 0x00003000 $N "${NATT6[@]}" "${INNER6[@]}"
-	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00003000 .*encap=2 pass=outer')" $N \
+	t_eq "$(ev_count '^PKT [0-9]+ .*spi=0x00003000 .*encap=2 ')" $N \
 		"xfrm_input: encap_type 2"
 	hops_agg 0x3000 $N "${NATT6[@]}" "${INNER6[@]}"
 }
@@ -385,32 +425,41 @@ case_gro4() {
 	t_eq "$(wc -l <"$d/recv")" $N "datagrams received"
 	wait_last 0x4000 $N udp_queue_rcv_skb
 	chain 0x00004000 $N "${GRO4[@]}" "${INNER4[@]}"
-	t_eq "$(ev_count '^EV [0-9]+ xfrm_input .*spi=0x00004000 .*encap=0 pass=outer nexthdr=50 spiarg=0x00004000$')" $N \
+	t_eq "$(ev_count '^PKT [0-9]+ .*spi=0x00004000 .*encap=0 .*err=0 spiarg=0x00004000$')" $N \
 		"xfrm_input: encap_type 0, the SPI as argument"
-	t_eq "$(ev_count '^EV [0-9]+ esp_input_done2 .*spi=0x00004000 .*path=software\+gro err=0$')" $N \
-		"esp_input_done2: software+gro"
 	hops_agg 0x4000 $N "${GRO4[@]}" "${INNER4[@]}"
-	t_eq "$(agg_line '@path[16384, ')" "@path[16384, software, gro]: $N" "aggregate path"
 }
 
-# drop_case SPI COUNTER STAGE LAST-HOP: after the set-up, 5 datagrams are
-# dropped in xfrm_input: each is a DROP line naming the stage and the
-# counter, the counter in /proc/net/xfrm_stat moved by 5, and the aggregate
-# mode counted them under the same names.
+# drop_check SPI COUNTER STAGE LAST-HOP BEFORE: after the set-up, 5
+# datagrams are dropped in xfrm_input: each is a DROP line naming the stage
+# and the counter, with the hops it went through up to LAST-HOP (not
+# xfrm_rcv_cb: on the drop path its err is -1, not a hop); the counter in
+# /proc/net/xfrm_stat moved by 5 (BEFORE: its value before), and the
+# aggregate mode counted them under the same names.
 drop_check() {
 	local spi=$1 counter=$2 stage=$3 last=$4 before=$5 s
 	s=$(printf 'spi=0x%08x' "$spi")
 	t_retry 30 ev_atleast 5 "^DROP .*$s " ||
 		t_fail "$(ev_count "^DROP .*$s ") DROP lines of 5"
 	grep "^DROP .*$s " "$TR/ev.out" | head -n2
-	t_eq "$(ev_count "^DROP [0-9]+ skb=0x[0-9a-f]+ $s seq=[1-5] encap=2 stage=$stage where=xfrm_input reason=[0-9]+ counter=$counter\$")" 5 \
+	t_eq "$(ev_count "^DROP [0-9]+ skb=0x[0-9a-f]+ $s seq=[1-5] encap=2 stage=$stage where=xfrm_input reason=[0-9]+ counter=$counter hops=0x[0-9a-f]+ err=-?[0-9]+\$")" 5 \
 		"DROP lines: stage $stage, counter $counter"
-	t_eq "$(ev_count "^EV [0-9]+ $last .*$s ")" 5 "events at $last"
-	t_eq "$(ev_count "^EV [0-9]+ xfrm_rcv_cb .*$s .*err=-1\$")" 5 "xfrm_rcv_cb on the drop path"
-	t_eq "$(ev_count "^EV [0-9]+ xfrm4_transport_finish .*$s ")" 0 "no transport_finish"
+	PYTHONPATH=$TR python3 - "$TR/ev.out" "$s" "$last" <<'EOF' || t_fail "DROP lines' hops: see above"
+import sys, hops
+want = ["udp_rcv", "__udp4_lib_rcv", "udp_queue_rcv_skb", "xfrm4_udp_encap_rcv",
+        "xfrm4_rcv_encap", "xfrm_input", "esp_input", "esp_input_done2"]
+want = want[:want.index(sys.argv[3]) + 1]
+bad = [hs for f, kv, hs in hops.lines(sys.argv[1], "DROP")
+       if f[3] == sys.argv[2] and hs != want]
+print("\n".join("hops %s, want %s" % (" ".join(b), " ".join(want)) for b in bad))
+sys.exit(1 if bad else 0)
+EOF
+	t_eq "$(ev_count "^PKT [0-9]+ .*$s ")" 0 "no PKT lines (none delivered)"
 	t_eq "$(xfrm_stat "$B" "$counter")" $((before + 5)) "$counter in /proc/net/xfrm_stat"
 	t_retry 30 grep -qE "^@drop\[$((spi)), $stage, $counter, [0-9]+\]: 5\$" "$TR/agg.out" ||
 		t_fail "aggregate: $(agg_line "@drop[$((spi)), ")"
+	t_retry 30 agg_is "$spi" "$last" outer 5 ||
+		t_fail "aggregate: $(agg_n "$spi" "$last" outer) of 5 packets at $last"
 }
 
 # No SA at the receiver: XfrmInNoStates, seen at stage xfrm_input.
@@ -440,8 +489,8 @@ case_drop_icv() {
 	d=$(mktemp -d)
 	before=$(xfrm_stat "$B" XfrmInStateProtoError)
 	send_only 5 "$d"
-	drop_check 0x6000 XfrmInStateProtoError crypto esp_input "$before"
-	t_eq "$(ev_count '^EV [0-9]+ esp_input_done2 .*spi=0x00006000 .*err=-74$')" 5 \
+	drop_check 0x6000 XfrmInStateProtoError crypto esp_input_done2 "$before"
+	t_eq "$(ev_count '^DROP [0-9]+ .*spi=0x00006000 .*err=-74$')" 5 \
 		"esp_input_done2 with -EBADMSG"
 }
 
@@ -473,10 +522,10 @@ case_drop_replay() {
 	# each seq now twice: once delivered, once dropped
 	t_retry 30 ev_atleast 5 '^DROP .*spi=0x00007000 ' ||
 		t_fail "$(ev_count '^DROP .*spi=0x00007000 ') DROP lines of 5"
-	t_eq "$(ev_count '^DROP [0-9]+ skb=0x[0-9a-f]+ spi=0x00007000 seq=[1-5] encap=2 stage=replay_check where=xfrm_input reason=[0-9]+ counter=XfrmInStateSeqError$')" 5 \
-		"DROP lines: stage replay_check, XfrmInStateSeqError"
+	t_eq "$(ev_count "^DROP [0-9]+ skb=0x[0-9a-f]+ spi=0x00007000 seq=[1-5] encap=2 stage=replay_check where=xfrm_input reason=[0-9]+ counter=XfrmInStateSeqError hops=0x$(printf %x $((0x4155))) err=0\$")" 5 \
+		"DROP lines: stage replay_check, XfrmInStateSeqError, hops up to xfrm_input"
 	t_eq "$(xfrm_stat "$B" XfrmInStateSeqError)" $((before + 5)) "XfrmInStateSeqError"
-	t_eq "$(ev_count '^EV [0-9]+ esp_input .*spi=0x00007000 ')" 5 "esp_input for the originals only"
+	t_eq "$(ev_count '^PKT [0-9]+ .*spi=0x00007000 ')" 5 "PKT lines (through esp_input) for the originals only"
 }
 
 # After SIGINT: exit status 0, END's last block and TICK, no lost events,
@@ -492,9 +541,9 @@ case_stop() {
 		fi
 	done
 	t_eq "$(grep -c '^@' "$TR/ev.out" || true)" 0 "events mode: no map lines"
-	t_eq "$(grep -cE '^(EV|DROP) ' "$TR/agg.out" || true)" 0 "aggregate mode: no event lines"
+	t_eq "$(grep -cE '^(PKT|DROP) ' "$TR/agg.out" || true)" 0 "aggregate mode: no event lines"
 	# the last aggregate block (between the last two TICKs) holds every SPI
-	t_match "$(grep . "$TR/agg.out" | tac | sed -n '2,/^TICK/p' | grep -c '^@hop\[')" '^[1-9][0-9]*$' "final block"
+	t_match "$(grep . "$TR/agg.out" | tac | sed -n '2,/^TICK/p' | grep -c '^@pkt\[')" '^[1-9][0-9]*$' "final block"
 }
 
 t_case "every probe's function exists in $(uname -r)" case_probes
@@ -514,6 +563,6 @@ t_case "tracers exit cleanly on SIGINT" case_stop
 [ -z "${XFRMCTL_VM_OUT:-}" ] || cp "$TR"/*.out "$TR"/*.err "$XFRMCTL_VM_OUT/" 2>/dev/null
 for name in ev agg; do
 	echo "# $name: $(grep -c . "$TR/$name.out") lines; first ones:"
-	grep -m 12 -E '^(EV|DROP|@)' "$TR/$name.out" | sed 's/^/#   /'
+	grep -m 12 -E '^(PKT|DROP|@)' "$TR/$name.out" | sed 's/^/#   /'
 done
 t_done
