@@ -19,6 +19,8 @@
 #   kfprintf, kfcount   printf and count with kfunc (fentry) probes on the
 #            same five functions instead of kprobes
 #   kprobe1, kfunc1     a single empty probe on xfrm_input: a kprobe, a kfunc
+#   kprobe12, kfunc12   empty probes on the 12 functions xfrm-rx.bt probes on
+#            this path (15 runs a packet: the UDP ones run twice)
 # Each tracer is started once per round and condition, and the blast begins
 # once it says it is tracing (bpftrace compiles xfrm-rx.bt in 30-40 s under
 # TCG on an idle host). A round is the four tracers in an order rotated each
@@ -123,6 +125,12 @@ cpu_times() {
 PROBES="kprobe:udp_rcv, kprobe:xfrm4_udp_encap_rcv, kprobe:xfrm4_rcv_encap, kprobe:xfrm_input, kprobe:esp_input"
 KFUNCS="kfunc:udp_rcv, kfunc:xfrm4_udp_encap_rcv, kfunc:xfrm4_rcv_encap, kfunc:xfrm_input, kfunc:esp4:esp_input"
 BT_READY="BEGIN { printf(\"READY\\n\"); }"
+FN12="udp_rcv __udp4_lib_rcv udp_queue_rcv_skb xfrm4_udp_encap_rcv xfrm4_rcv_encap xfrm_input
+	xfrm_replay_check esp4:esp_input esp4:esp_input_done2 xfrm_replay_recheck xfrm_rcv_cb
+	xfrm4_transport_finish"
+# (kprobe: no module prefix; xfrm_rcv_cb is static: a pattern of one)
+KPROBES12=$(for f in $FN12; do printf 'kprobe:%s, ' "${f#*:}"; done | sed 's/xfrm_rcv_cb,/xfrm_rcv_cb*,/; s/, $//')
+KFUNCS12=$(for f in $FN12; do printf 'kfunc:%s, ' "$f"; done | sed 's/, $//')
 declare -A BT=(
 	[printf]="$BT_READY $PROBES { printf(\"%s %llu skb=%lx\\n\", probe, nsecs, arg0); }"
 	[count]="$BT_READY $PROBES { @[probe] = count(); }"
@@ -130,6 +138,8 @@ declare -A BT=(
 	[kfcount]="$BT_READY $KFUNCS { @[probe] = count(); }"
 	[kprobe1]="$BT_READY kprobe:xfrm_input { }"
 	[kfunc1]="$BT_READY kfunc:xfrm_input { }"
+	[kprobe12]="$BT_READY $KPROBES12 { }"
+	[kfunc12]="$BT_READY $KFUNCS12 { }"
 )
 
 # tracer_start COND: its tracer in the background (pid $TPID, output in
@@ -140,11 +150,11 @@ tracer_start() {
 	case $1 in
 	agg) "$X" -n "$B" -j trace live >"$work/t.out" 2>"$work/t.err" & ready='^\{"event":"ready"' ;;
 	events) "$X" -n "$B" -j trace live --events >"$work/t.out" 2>"$work/t.err" & ready='^\{"event":"ready"' ;;
-	printf | count | kfprintf | kfcount | kprobe1 | kfunc1)
+	printf | count | kfprintf | kfcount | kprobe1 | kfunc1 | kprobe12 | kfunc12)
 		bpftrace -e "${BT[$1]}" >"$work/t.out" 2>"$work/t.err" &
 		ready='^READY'
 		;;
-	*) die "unknown condition $1 (XFRMCTL_BENCH_CONDS: agg events printf count kfprintf kfcount kprobe1 kfunc1)" ;;
+	*) die "unknown condition $1 (XFRMCTL_BENCH_CONDS: agg events printf count kfprintf kfcount kprobe1 kfunc1 kprobe12 kfunc12)" ;;
 	esac
 	TPID=$!
 	until grep -qE "$ready" "$work/t.out" 2>/dev/null; do
@@ -351,8 +361,10 @@ for r in rows:
 label = {"none": "no tracing", "agg": "trace live (aggregate)", "events": "trace live --events",
          "printf": "bpftrace printf, 5 probes", "count": "bpftrace count(), 5 probes",
          "kfprintf": "bpftrace printf, 5 kfuncs", "kfcount": "bpftrace count(), 5 kfuncs",
-         "kprobe1": "1 empty kprobe", "kfunc1": "1 empty kfunc"}
-ALL = ("none", "agg", "events", "printf", "count", "kfprintf", "kfcount", "kprobe1", "kfunc1")
+         "kprobe1": "1 empty kprobe", "kfunc1": "1 empty kfunc",
+         "kprobe12": "12 empty kprobes", "kfunc12": "12 empty kfuncs"}
+ALL = ("none", "agg", "events", "printf", "count", "kfprintf", "kfcount", "kprobe1", "kfunc1",
+       "kprobe12", "kfunc12")
 # events expected per packet (udp_rcv fires twice)
 per = {"events": hops, "printf": 6, "count": 6, "kfprintf": 6, "kfcount": 6}
 print()
@@ -442,7 +454,7 @@ goal("events mode", "events", 0.73, "; lost reported: %s; %s" % (
 for c, issue in (("printf", 0.73), ("count", 0.93)):
     if c in ratio:
         print("  (naive %s: %.2f of untraced here; the issue's figure: %.2f)" % (c, ratio[c], issue))
-for c in ("kfprintf", "kfcount", "kprobe1", "kfunc1"):
+for c in ("kfprintf", "kfcount", "kprobe1", "kfunc1", "kprobe12", "kfunc12"):
     if c in ratio:
         print("  (%s: %.2f of untraced)" % (label[c], ratio[c]))
 PY
