@@ -600,7 +600,8 @@ static void log_line(struct live *lv, const struct xc_tr_line *l)
 {
 	char t[32];
 
-	if (lv->has_spi && l->kind >= XC_TR_PACKET && l->kind <= XC_TR_EVENT && l->spi != lv->spi)
+	if (lv->has_spi && l->spi != lv->spi &&
+	    (l->kind == XC_TR_PACKET || l->kind == XC_TR_DROP || l->kind == XC_TR_EVENT))
 		return;
 	if (l->kind == XC_TR_PACKET || l->kind == XC_TR_DROP)
 		each_hop(lv, l, log_line);
