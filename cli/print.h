@@ -20,21 +20,63 @@ bool print_is_json(void);
 
 /* Containers. In text mode these print nothing; key is NULL inside arrays
  * and at the top level. */
-void print_open_object(const char *key);
+#define print_open_object(key) print_open_f(key, PRINT_LIT(key) << 1, PRINT_SITE, '{')
 void print_close_object(void);
-void print_open_array(const char *key);
+#define print_open_array(key) print_open_f(key, PRINT_LIT(key) << 1, PRINT_SITE, '[')
 void print_close_array(void);
 
 /* Fields: fmt is the text format (one conversion), key the JSON name. */
-void print_string(enum print_kind kind, const char *key, const char *fmt, const char *value);
-void print_uint(enum print_kind kind, const char *key, const char *fmt, uint64_t value);
-void print_int(enum print_kind kind, const char *key, const char *fmt, int64_t value);
-void print_bool(enum print_kind kind, const char *key, const char *fmt, bool value);
+#define print_string(kind, key, fmt, value)                                                        \
+	print_string_f(kind, key, fmt, PRINT_LITS(key, fmt), PRINT_SITE, value)
+#define print_uint(kind, key, fmt, value)                                                          \
+	print_uint_f(kind, key, fmt, PRINT_LITS(key, fmt), PRINT_SITE, value)
+#define print_int(kind, key, fmt, value)                                                           \
+	print_int_f(kind, key, fmt, PRINT_LITS(key, fmt), PRINT_SITE, value)
+#define print_bool(kind, key, fmt, value)                                                          \
+	print_bool_f(kind, key, fmt, PRINT_LITS(key, fmt), PRINT_SITE, value)
 /* JSON null where the value is absent; nothing in text. */
-void print_null(const char *key);
+#define print_null(key) print_null_f(key, PRINT_LIT(key) << 1, PRINT_SITE)
 /* Text only: a newline, or a free-form piece of text. */
 void print_nl(void);
-void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define print_text(...)                                                                            \
+	(PRINT_LIT(PRINT_FIRST(__VA_ARGS__, 0)) && !__builtin_strchr(PRINT_FIRST(__VA_ARGS__, 0), '%') \
+		 ? print_plain_f(PRINT_SITE, PRINT_FIRST(__VA_ARGS__, 0))                          \
+		 : print_text_f(PRINT_LIT(PRINT_FIRST(__VA_ARGS__, 0)), PRINT_SITE, __VA_ARGS__))
+
+/* The functions behind the macros above, which add lit: whether fmt (bit
+ * 0) and key (bit 1) are string literals (GNU C: constant arrays of char;
+ * NULL and pointers are not), whose text cannot change; and site: a place
+ * of the call's own (a static per call in the source) where the print
+ * layer keeps what it read of the call's literal format and key, so that
+ * it reads them once, not at each call (see print.c). Any other format or
+ * key works as well, read each time. */
+#define PRINT_LIT(s)                                                                               \
+	(__builtin_constant_p(s) && __builtin_types_compatible_p(__typeof__(s), char[sizeof(s)]))
+#define PRINT_LITS(key, fmt) (PRINT_LIT(fmt) | PRINT_LIT(key) << 1)
+#define PRINT_FIRST(a, ...) a
+struct print_site {
+	const void *fmt, *key; /* (print.c's entries; NULL until read) */
+};
+#define PRINT_SITE                                                                                 \
+	({                                                                                         \
+		static struct print_site print_site_;                                              \
+		&print_site_;                                                                      \
+	})
+void print_open_f(const char *key, unsigned int lit, struct print_site *site, char c);
+void print_string_f(enum print_kind kind, const char *key, const char *fmt, unsigned int lit,
+		    struct print_site *site, const char *value);
+void print_uint_f(enum print_kind kind, const char *key, const char *fmt, unsigned int lit,
+		  struct print_site *site, uint64_t value);
+void print_int_f(enum print_kind kind, const char *key, const char *fmt, unsigned int lit,
+		 struct print_site *site, int64_t value);
+void print_bool_f(enum print_kind kind, const char *key, const char *fmt, unsigned int lit,
+		  struct print_site *site, bool value);
+void print_null_f(const char *key, unsigned int lit, struct print_site *site);
+void print_text_f(unsigned int lit, struct print_site *site, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* print_text() of a literal without a conversion (the compiler tells):
+ * not through the variadic call. */
+void print_plain_f(struct print_site *site, const char *text);
 
 /* Finish the output (flushes; a newline after top-level JSON). Returns
  * -errno if writing failed (e.g. EPIPE, ENOSPC). */

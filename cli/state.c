@@ -59,7 +59,10 @@ static void usage(FILE *f)
 /* Between the parts of one SA: a new indented line, or " \" with -o. */
 void cli_sep(void)
 {
-	print_text(G.oneline ? " \\ " : "\n\t");
+	if (G.oneline) /* (each a literal: see print_text) */
+		print_text(" \\ ");
+	else
+		print_text("\n\t");
 }
 
 void cli_print_sel(const struct xfrm_selector *s)

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <stdint.h>
@@ -21,7 +20,12 @@
 
 struct xc_nl {
 	struct nl_sock *sk;
+	int fd;
+	uint32_t port;
 	unsigned char *rx; /* replies, zeroed after each read: they carry keys */
+	unsigned char *tx; /* the request being built; all zero between requests */
+	size_t tx_len;     /* bytes of tx written since xc_nl_req() */
+	bool tx_full;      /* a put did not fit: the request is not sent */
 };
 
 void xc_err_set(struct xc_err *err, const char *fmt, ...)
@@ -70,6 +74,17 @@ int xc_nl_errno(int nle)
 	}
 }
 
+void xc_wipe(void *p, size_t n)
+{
+	unsigned char *b = p;
+
+	/* in pieces small enough for memset's vector stores */
+	for (size_t k; n; b += k, n -= k) {
+		k = n < XC_WIPE_PIECE ? n : XC_WIPE_PIECE;
+		explicit_bzero(b, k);
+	}
+}
+
 ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
@@ -85,15 +100,24 @@ ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len)
 	return from.nl_pid == 0 ? n : 0; /* only the kernel's count */
 }
 
-int xc_nla_copy(struct nlattr **tb, int type, void *dst, size_t size, bool *has)
+int xc_nl_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max)
 {
-	if (!tb[type])
-		return 0;
-	if ((size_t)nla_len(tb[type]) < size)
+	const struct nlattr *a;
+	long rem;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(hdr))
 		return -EBADMSG;
-	memcpy(dst, nla_data(tb[type]), size);
-	if (has)
-		*has = true;
+	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+	a = (const struct nlattr *)((const char *)NLMSG_DATA(nlh) + NLMSG_ALIGN(hdr));
+	rem = (long)nlh->nlmsg_len - (long)NLMSG_LENGTH(NLMSG_ALIGN(hdr));
+	while (rem >= (long)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem) {
+		int type = a->nla_type & NLA_TYPE_MASK;
+
+		if (type <= max)
+			tb[type] = a;
+		rem -= NLA_ALIGN(a->nla_len);
+		a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
+	}
 	return 0;
 }
 
@@ -106,17 +130,20 @@ int xc_nl_open(struct xc_nl **out)
 	if (!nl)
 		return -ENOMEM;
 	nl->rx = malloc(XC_NL_RX_BUF);
+	nl->tx = calloc(1, XC_NL_TX_BUF);
 	nl->sk = nl_socket_alloc();
-	if (!nl->sk || !nl->rx) {
+	if (!nl->sk || !nl->rx || !nl->tx) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = xc_nl_errno(nl_connect(nl->sk, NETLINK_XFRM));
 	if (err < 0)
 		goto out;
+	nl->fd = nl_socket_get_fd(nl->sk);
+	nl->port = nl_socket_get_local_port(nl->sk);
 	/* The kernel's error text, and errors without a copy of our request. */
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	*out = nl;
 	nl = NULL;
 out:
@@ -130,9 +157,14 @@ void xc_nl_close(struct xc_nl *nl)
 		return;
 	if (nl->sk)
 		nl_socket_free(nl->sk);
+	/* each read's bytes and each request were zeroed after use; an
+	 * interrupted dump leaves nothing behind either */
 	if (nl->rx)
-		explicit_bzero(nl->rx, XC_NL_RX_BUF);
+		xc_wipe(nl->rx, XC_NL_RX_BUF);
+	if (nl->tx)
+		explicit_bzero(nl->tx, nl->tx_len);
 	free(nl->rx);
+	free(nl->tx);
 	free(nl);
 }
 
@@ -199,34 +231,118 @@ static int handle_batch(const unsigned char *buf, size_t len, uint32_t port, uin
 	return 0;
 }
 
-int xc_nl_request(struct xc_nl *nl, struct nl_msg *msg, xc_msg_cb cb, void *arg,
-		  struct xc_err *err)
+/* One batch into buf: its length, or -errno (never -EINTR or 0). */
+static ssize_t recv_one(int fd, unsigned char *buf)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	int fd = nl_socket_get_fd(nl->sk), ret;
-	uint32_t seq, port = nl_socket_get_local_port(nl->sk);
+	ssize_t n;
+
+	do
+		n = xc_nl_recv_batch(fd, buf, XC_NL_RX_BUF);
+	while (n == -EINTR || n == 0);
+	return n;
+}
+
+/* Read the replies to request seq until its ACK, NLMSG_DONE or an error. */
+static int wait_replies(struct xc_nl *nl, uint32_t seq, xc_msg_cb cb, void *arg,
+			struct xc_err *err)
+{
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = recv_one(nl->fd, nl->rx);
+		if (n < 0)
+			return (int)n;
+		ret = handle_batch(nl->rx, (size_t)n, nl->port, seq, cb, arg, err);
+		xc_wipe(nl->rx, (size_t)n);
+		if (ret != 0)
+			return ret == 1 ? 0 : ret; /* 1: ACK or NLMSG_DONE */
+	}
+}
+
+struct nlmsghdr *xc_nl_req(struct xc_nl *nl, uint16_t type, uint16_t flags, const void *hdr,
+			   size_t len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->tx;
+
+	if (nl->tx_len) /* one built and never sent */
+		explicit_bzero(nl->tx, nl->tx_len);
+	nl->tx_full = false;
+	nl->tx_len = NLMSG_HDRLEN;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = (uint16_t)(flags | NLM_F_REQUEST);
+	if (len > XC_NL_TX_BUF - NLMSG_HDRLEN) {
+		nl->tx_full = true;
+		return nlh;
+	}
+	if (hdr)
+		memcpy(nl->tx + NLMSG_HDRLEN, hdr, len);
+	nl->tx_len += NLMSG_ALIGN(len);
+	return nlh;
+}
+
+void *xc_nl_reserve(struct xc_nl *nl, uint16_t type, size_t len)
+{
+	struct nlattr *a = (struct nlattr *)(nl->tx + nl->tx_len);
+
+	/* tx_len and the buffer's size are multiples of 4: what fits aligned */
+	if (nl->tx_full || len > XC_NL_TX_BUF || NLA_HDRLEN + len > XC_NL_TX_BUF - nl->tx_len) {
+		nl->tx_full = true;
+		return NULL;
+	}
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	nl->tx_len += NLA_ALIGN(NLA_HDRLEN + len);
+	return (unsigned char *)a + NLA_HDRLEN;
+}
+
+void *xc_nl_put(struct xc_nl *nl, uint16_t type, const void *data, size_t len)
+{
+	void *p = xc_nl_reserve(nl, type, len);
+
+	if (p && len)
+		memcpy(p, data, len);
+	return p;
+}
+
+void *xc_nl_put_u32(struct xc_nl *nl, uint16_t type, uint32_t v)
+{
+	return xc_nl_put(nl, type, &v, sizeof(v));
+}
+
+void *xc_nl_put_u8(struct xc_nl *nl, uint16_t type, uint8_t v)
+{
+	return xc_nl_put(nl, type, &v, sizeof(v));
+}
+
+int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err)
+{
+	static const struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->tx;
+	size_t len = nl->tx_len;
+	uint32_t seq;
 	ssize_t n;
 
 	if (err)
 		err->msg[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	ret = xc_nl_errno(nl_send_auto(nl->sk, msg));
-	seq = nlh->nlmsg_seq;
-	explicit_bzero(nlh, nlh->nlmsg_len); /* it may hold keys */
-	nlmsg_free(msg);
-	while (ret >= 0) {
-		n = xc_nl_recv_batch(fd, nl->rx, XC_NL_RX_BUF);
-		if (n == -EINTR || n == 0)
-			continue;
-		if (n < 0) {
-			ret = (int)n;
-			break;
-		}
-		ret = handle_batch(nl->rx, (size_t)n, port, seq, cb, arg, err);
-		explicit_bzero(nl->rx, (size_t)n);
-		if (ret == 1)
-			return 0; /* ACK or NLMSG_DONE */
+	if (nl->tx_full) {
+		explicit_bzero(nl->tx, len);
+		nl->tx_len = 0;
+		return -EMSGSIZE;
 	}
-	return ret;
+	/* as libnl's nl_complete_msg() does: its port, its next number, and
+	 * an ACK asked for (a dump that starts sends none; NLM_F_DUMP cannot
+	 * be tested for here, its bits are NLM_F_EXCL's and NLM_F_REPLACE's) */
+	seq = nl_socket_use_seq(nl->sk);
+	nlh->nlmsg_len = (uint32_t)len;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = nl->port;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	do
+		n = sendto(nl->fd, nl->tx, len, 0, (const struct sockaddr *)&kernel, sizeof(kernel));
+	while (n < 0 && errno == EINTR);
+	n = n < 0 ? -errno : 0;
+	explicit_bzero(nl->tx, len); /* it may hold keys */
+	nl->tx_len = 0;
+	return n < 0 ? (int)n : wait_replies(nl, seq, cb, arg, err);
 }

@@ -2,18 +2,24 @@
  * dumps (one message at a time to a callback, nothing cached). Errors are
  * the kernel's own errno (never libnl's -NLE_* codes, which merge ENOENT and
  * ESRCH) plus the kernel's extended-ack text when it gives one.
- * libnl builds and sends the requests; replies are read here into one
- * buffer that is zeroed after each read, since SA replies carry keys (libnl
- * would copy each message into a heap block and free it unzeroed). */
+ * libnl opens the socket and numbers the requests. Requests are built in
+ * the handle's own buffer (xc_nl_req… below: no allocation per request,
+ * which was most of the cost of installing SAs besides the kernel's) and
+ * zeroed once sent, since they may carry keys. Replies are read into one
+ * buffer, and the bytes of each read are zeroed after it, since SA replies
+ * carry keys (libnl would copy each message into a heap block and free it
+ * unzeroed). */
 #ifndef XFRMCTL_NL_H
 #define XFRMCTL_NL_H
 
+#include <errno.h>
 #include <linux/netlink.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
-struct nl_msg;
 struct xc_nl;
 
 /* What went wrong, in words, beside the negative errno a function returns:
@@ -32,25 +38,85 @@ void xc_nl_close(struct xc_nl *nl);
  * (the request then returns that errno). */
 typedef int (*xc_msg_cb)(const struct nlmsghdr *nlh, void *arg);
 
-/* Send msg (consumed in every case) and read replies until the kernel's ACK,
- * NLMSG_DONE or an error; data messages go to cb (may be NULL). Sets
- * NLM_F_ACK itself for requests that are not dumps. Returns 0 or -errno. */
-int xc_nl_request(struct xc_nl *nl, struct nl_msg *msg, xc_msg_cb cb, void *arg,
-		  struct xc_err *err);
+/* A request, built in the handle's buffer, which is all zero between
+ * requests (so reserved bytes start zeroed):
+ *	xc_nl_req(nl, XFRM_MSG_NEWSA, NLM_F_CREATE | NLM_F_EXCL, &info, sizeof(info));
+ *	xc_nl_put(nl, XFRMA_MARK, &mark, sizeof(mark));
+ *	r = xc_nl_req_send(nl, cb, arg, err);
+ * A request that does not fit (more than XC_NL_TX_BUF bytes) is not sent:
+ * the puts past the end return NULL and xc_nl_req_send() -EMSGSIZE. */
+#define XC_NL_TX_BUF 16384
+
+/* Start a request of type with flags (NLM_F_REQUEST and NLM_F_ACK are
+ * added, as libnl does; a dump that starts sends no ACK) and the fixed
+ * header hdr of len bytes (NULL: zeroes). Returns the message header. */
+struct nlmsghdr *xc_nl_req(struct xc_nl *nl, uint16_t type, uint16_t flags, const void *hdr,
+			   size_t len);
+/* Append attribute type with len bytes of payload, left zero for the
+ * caller to fill; returns the payload, or NULL if the request is full. */
+void *xc_nl_reserve(struct xc_nl *nl, uint16_t type, size_t len);
+/* Append attribute type with a copy of data (len bytes); returns the
+ * payload, or NULL if the request is full. */
+void *xc_nl_put(struct xc_nl *nl, uint16_t type, const void *data, size_t len);
+void *xc_nl_put_u32(struct xc_nl *nl, uint16_t type, uint32_t v);
+void *xc_nl_put_u8(struct xc_nl *nl, uint16_t type, uint8_t v);
+/* Send the request built since xc_nl_req() (its bytes are zeroed in every
+ * case) and read replies until the kernel's ACK, NLMSG_DONE or an error;
+ * data messages go to cb (may be NULL). Returns 0 or -errno. */
+int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err);
 
 /* A buffer that holds any one batch of the kernel's replies or events
  * (its dumps come in up to 32 KiB). */
 #define XC_NL_RX_BUF 65536
+
+/* Zero n bytes at p (not optimised away), as explicit_bzero() does, but
+ * in pieces of XC_WIPE_PIECE: above 2 KiB glibc's memset uses `rep stosb`,
+ * which an emulated CPU (qemu TCG, the test guest) runs a byte per step:
+ * 35 us for a 32 KiB dump batch there, against 3 us for vector stores.
+ * For buffers that held kernel replies. */
+#define XC_WIPE_PIECE 1024
+void xc_wipe(void *p, size_t n);
 
 /* Receive one batch on a netlink socket into buf: its length, 0 if it did
  * not come from the kernel (to be ignored), -EMSGSIZE if it was cut, or
  * -errno from recvmsg (-EINTR, -ENOBUFS… for the caller to judge). */
 ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len);
 
-struct nlattr;
-/* Copy attribute tb[type] into dst if present (and set *has, if given);
- * -EBADMSG if it is shorter than size. For parsers of kernel messages. */
-int xc_nla_copy(struct nlattr **tb, int type, void *dst, size_t size, bool *has);
+/* The attributes of a message after its netlink header and a fixed header
+ * of hdr bytes, by type, as libnl's nlmsg_parse() without a policy finds
+ * them (the last of a type wins, types past max are left out), but without
+ * its calls per attribute: listing 100k SAs parses 100k messages. Fills
+ * tb[0..max]; returns 0, or -EBADMSG if the message is shorter than its
+ * headers. For parsers of kernel messages. */
+int xc_nl_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max);
+
+/* An attribute's payload and its length (for attributes xc_nl_attrs found). */
+static inline const void *xc_nla_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static inline size_t xc_nla_len(const struct nlattr *a)
+{
+	return (size_t)a->nla_len - NLA_HDRLEN;
+}
+
+/* Copy attribute tb[type]'s payload into dst if present (and set *has, if
+ * given); -EBADMSG if it is shorter than size. */
+static inline int xc_nla_copy(const struct nlattr *const *tb, int type, void *dst, size_t size,
+			      bool *has)
+{
+	const struct nlattr *a = tb[type];
+
+	if (!a)
+		return 0;
+	if (a->nla_len < NLA_HDRLEN + size)
+		return -EBADMSG;
+	memcpy(dst, (const char *)a + NLA_HDRLEN, size);
+	if (has)
+		*has = true;
+	return 0;
+}
 
 /* Convert a libnl -NLE_* code to -errno (the one place that does);
  * non-negative values pass through. */

@@ -2,15 +2,14 @@
 
 #include <errno.h>
 #include <linux/ipsec.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void alg_clear(struct xc_sa_alg *a)
 {
-	explicit_bzero(a->key, a->key_len < sizeof(a->key) ? a->key_len : sizeof(a->key));
+	if (a->key_len) /* (most SAs have one or two algorithms of four) */
+		explicit_bzero(a->key, a->key_len < sizeof(a->key) ? a->key_len : sizeof(a->key));
 	memset(a, 0, offsetof(struct xc_sa_alg, key));
 }
 
@@ -41,142 +40,99 @@ void xc_sa_free(struct xc_sa *sa)
 }
 
 /* Put an algorithm attribute: struct xfrm_algo, xfrm_algo_auth or
- * xfrm_algo_aead followed by the key; the staging buffer is zeroed. */
-static int put_alg(struct nl_msg *msg, int type, const struct xc_sa_alg *a)
+ * xfrm_algo_aead followed by the key, written in place in the request
+ * (which is zeroed once sent). */
+static void put_alg(struct xc_nl *nl, uint16_t type, const struct xc_sa_alg *a)
 {
-	unsigned char buf[sizeof(struct xfrm_algo_aead) + XC_KEY_MAX];
-	size_t hdr;
-	int r;
+	size_t hdr = type == XFRMA_ALG_AEAD	  ? sizeof(struct xfrm_algo_aead) :
+		     type == XFRMA_ALG_AUTH_TRUNC ? sizeof(struct xfrm_algo_auth) :
+						    sizeof(struct xfrm_algo);
+	unsigned char *p = xc_nl_reserve(nl, type, hdr + a->key_len);
+	struct xfrm_algo *x = (struct xfrm_algo *)p;
 
-	memset(buf, 0, sizeof(buf));
-	switch (type) {
-	case XFRMA_ALG_AEAD: {
-		struct xfrm_algo_aead *x = (void *)buf;
-
-		hdr = sizeof(*x);
-		memcpy(x->alg_name, a->name, sizeof(x->alg_name) - 1);
-		x->alg_key_len = a->key_len * 8;
-		x->alg_icv_len = a->icv_bits;
-		break;
-	}
-	case XFRMA_ALG_AUTH_TRUNC: {
-		struct xfrm_algo_auth *x = (void *)buf;
-
-		hdr = sizeof(*x);
-		memcpy(x->alg_name, a->name, sizeof(x->alg_name) - 1);
-		x->alg_key_len = a->key_len * 8;
-		x->alg_trunc_len = a->icv_bits;
-		break;
-	}
-	default: {
-		struct xfrm_algo *x = (void *)buf;
-
-		hdr = sizeof(*x);
-		memcpy(x->alg_name, a->name, sizeof(x->alg_name) - 1);
-		x->alg_key_len = a->key_len * 8;
-	}
-	}
-	memcpy(buf + hdr, a->key, a->key_len);
-	r = nla_put(msg, type, (int)(hdr + a->key_len), buf);
-	explicit_bzero(buf, sizeof(buf));
-	return r;
+	if (!p)
+		return; /* the send says -EMSGSIZE */
+	/* the name, key length and key are where all three structs have them */
+	memcpy(x->alg_name, a->name, sizeof(x->alg_name) - 1);
+	x->alg_key_len = a->key_len * 8;
+	if (type == XFRMA_ALG_AEAD)
+		((struct xfrm_algo_aead *)p)->alg_icv_len = a->icv_bits;
+	else if (type == XFRMA_ALG_AUTH_TRUNC)
+		((struct xfrm_algo_auth *)p)->alg_trunc_len = a->icv_bits;
+	memcpy(p + hdr, a->key, a->key_len);
 }
 
 /* The attributes that identify an SA beside its header: mark, if_id. */
-static int put_id_attrs(struct nl_msg *msg, const struct xc_sa *sa)
+static void put_id_attrs(struct xc_nl *nl, const struct xc_sa *sa)
 {
-	if (sa->has_mark && nla_put(msg, XFRMA_MARK, sizeof(sa->mark), &sa->mark) < 0)
-		return -EMSGSIZE;
-	if (sa->has_if_id && nla_put_u32(msg, XFRMA_IF_ID, sa->if_id) < 0)
-		return -EMSGSIZE;
-	return 0;
+	if (sa->has_mark)
+		xc_nl_put(nl, XFRMA_MARK, &sa->mark, sizeof(sa->mark));
+	if (sa->has_if_id)
+		xc_nl_put_u32(nl, XFRMA_IF_ID, sa->if_id);
 }
 
-static struct nl_msg *build_newsa(const struct xc_sa *sa, bool update)
+static void build_newsa(struct xc_nl *nl, const struct xc_sa *sa, bool update)
 {
-	struct nl_msg *msg;
-	size_t esn_len = sizeof(sa->esn) + sa->esn.bmp_len * sizeof(uint32_t);
-
-	/* sized for what this SA can need, not libnl's default page */
-	msg = nlmsg_alloc_size(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa->info)) +
-			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->aead.key_len) +
-			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->enc.key_len) +
-			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->auth.key_len) +
-			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_algo_aead) + sa->comp.key_len) +
-			       NLA_ALIGN(NLA_HDRLEN + esn_len) +
-			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct xfrm_user_sec_ctx) + XC_CTX_MAX) +
-			       512 /* the fixed-size attributes, generously */);
-	if (!msg)
-		return NULL;
-	if (!nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA, 0,
-		       update ? 0 : NLM_F_CREATE | NLM_F_EXCL))
-		goto fail;
-	if (nlmsg_append(msg, (void *)&sa->info, sizeof(sa->info), NLMSG_ALIGNTO) < 0)
-		goto fail;
-	if ((sa->aead.set && put_alg(msg, XFRMA_ALG_AEAD, &sa->aead) < 0) ||
-	    (sa->enc.set && put_alg(msg, XFRMA_ALG_CRYPT, &sa->enc) < 0) ||
-	    (sa->auth.set &&
-	     put_alg(msg, sa->auth_trunc ? XFRMA_ALG_AUTH_TRUNC : XFRMA_ALG_AUTH, &sa->auth) < 0) ||
-	    (sa->comp.set && put_alg(msg, XFRMA_ALG_COMP, &sa->comp) < 0))
-		goto fail;
-	if (sa->has_encap && nla_put(msg, XFRMA_ENCAP, sizeof(sa->encap), &sa->encap) < 0)
-		goto fail;
-	if (sa->has_coaddr && nla_put(msg, XFRMA_COADDR, sizeof(sa->coaddr), &sa->coaddr) < 0)
-		goto fail;
-	if (put_id_attrs(msg, sa) < 0)
-		goto fail;
-	if (sa->has_output_mark && (nla_put_u32(msg, XFRMA_SET_MARK, sa->output_mark) < 0 ||
-				    nla_put_u32(msg, XFRMA_SET_MARK_MASK, sa->output_mark_mask) < 0))
-		goto fail;
-	if (sa->has_tfcpad && nla_put_u32(msg, XFRMA_TFCPAD, sa->tfcpad) < 0)
-		goto fail;
-	if (sa->has_extra_flags && nla_put_u32(msg, XFRMA_SA_EXTRA_FLAGS, sa->extra_flags) < 0)
-		goto fail;
-	if (sa->has_dir && nla_put_u8(msg, XC_XFRMA_SA_DIR, sa->dir) < 0)
-		goto fail;
-	if (sa->has_offload && nla_put(msg, XFRMA_OFFLOAD_DEV, sizeof(sa->offload), &sa->offload) < 0)
-		goto fail;
-	if (sa->has_replay && nla_put(msg, XFRMA_REPLAY_VAL, sizeof(sa->replay), &sa->replay) < 0)
-		goto fail;
+	xc_nl_req(nl, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA,
+		  update ? 0 : NLM_F_CREATE | NLM_F_EXCL, &sa->info, sizeof(sa->info));
+	if (sa->aead.set)
+		put_alg(nl, XFRMA_ALG_AEAD, &sa->aead);
+	if (sa->enc.set)
+		put_alg(nl, XFRMA_ALG_CRYPT, &sa->enc);
+	if (sa->auth.set)
+		put_alg(nl, sa->auth_trunc ? XFRMA_ALG_AUTH_TRUNC : XFRMA_ALG_AUTH, &sa->auth);
+	if (sa->comp.set)
+		put_alg(nl, XFRMA_ALG_COMP, &sa->comp);
+	if (sa->has_encap)
+		xc_nl_put(nl, XFRMA_ENCAP, &sa->encap, sizeof(sa->encap));
+	if (sa->has_coaddr)
+		xc_nl_put(nl, XFRMA_COADDR, &sa->coaddr, sizeof(sa->coaddr));
+	put_id_attrs(nl, sa);
+	if (sa->has_output_mark) {
+		xc_nl_put_u32(nl, XFRMA_SET_MARK, sa->output_mark);
+		xc_nl_put_u32(nl, XFRMA_SET_MARK_MASK, sa->output_mark_mask);
+	}
+	if (sa->has_tfcpad)
+		xc_nl_put_u32(nl, XFRMA_TFCPAD, sa->tfcpad);
+	if (sa->has_extra_flags)
+		xc_nl_put_u32(nl, XFRMA_SA_EXTRA_FLAGS, sa->extra_flags);
+	if (sa->has_dir)
+		xc_nl_put_u8(nl, XC_XFRMA_SA_DIR, sa->dir);
+	if (sa->has_offload)
+		xc_nl_put(nl, XFRMA_OFFLOAD_DEV, &sa->offload, sizeof(sa->offload));
+	if (sa->has_replay)
+		xc_nl_put(nl, XFRMA_REPLAY_VAL, &sa->replay, sizeof(sa->replay));
 	if (sa->has_replay_esn) {
 		/* the bitmap follows the header, all zero for a new SA */
-		unsigned char buf[sizeof(sa->esn) + XFRMA_REPLAY_ESN_MAX / 8];
+		unsigned char *p = xc_nl_reserve(nl, XFRMA_REPLAY_ESN_VAL,
+						 sizeof(sa->esn) + sa->esn.bmp_len * sizeof(uint32_t));
 
-		memset(buf, 0, esn_len);
-		memcpy(buf, &sa->esn, sizeof(sa->esn));
-		if (nla_put(msg, XFRMA_REPLAY_ESN_VAL, (int)esn_len, buf) < 0)
-			goto fail;
+		if (p)
+			memcpy(p, &sa->esn, sizeof(sa->esn));
 	}
 	if (sa->has_ctx) {
 		size_t n = strlen(sa->ctx.str);
-		unsigned char buf[sizeof(struct xfrm_user_sec_ctx) + XC_CTX_MAX];
-		struct xfrm_user_sec_ctx *c = (void *)buf;
+		unsigned char *p = xc_nl_reserve(nl, XFRMA_SEC_CTX, sizeof(struct xfrm_user_sec_ctx) + n);
+		struct xfrm_user_sec_ctx *c = (struct xfrm_user_sec_ctx *)p;
 
-		c->len = (uint16_t)(sizeof(*c) + n);
-		c->exttype = XFRMA_SEC_CTX;
-		c->ctx_alg = sa->ctx.alg;
-		c->ctx_doi = sa->ctx.doi;
-		c->ctx_len = (uint16_t)n;
-		memcpy(buf + sizeof(*c), sa->ctx.str, n);
-		if (nla_put(msg, XFRMA_SEC_CTX, (int)(sizeof(*c) + n), buf) < 0)
-			goto fail;
+		if (p) {
+			c->len = (uint16_t)(sizeof(*c) + n);
+			c->exttype = XFRMA_SEC_CTX;
+			c->ctx_alg = sa->ctx.alg;
+			c->ctx_doi = sa->ctx.doi;
+			c->ctx_len = (uint16_t)n;
+			memcpy(p + sizeof(*c), sa->ctx.str, n);
+		}
 	}
-	return msg;
-fail:
-	explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
-	nlmsg_free(msg);
-	return NULL;
 }
 
 int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_err *err)
 {
-	struct nl_msg *msg = build_newsa(sa, update);
 	struct xc_sa *back = NULL;
 	int r;
 
-	if (!msg)
-		return -ENOMEM;
-	r = xc_nl_request(nl, msg, NULL, NULL, err);
+	build_newsa(nl, sa, update);
+	r = xc_nl_req_send(nl, NULL, NULL, err);
 	if (r < 0 || !sa->has_dir)
 		return r;
 	r = xc_sa_get(nl, sa, &back, err);
@@ -192,7 +148,7 @@ int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_e
 }
 
 /* GETSA and DELSA: struct xfrm_usersa_id + source address + mark. */
-static struct nl_msg *build_id(int type, const struct xc_sa *sa)
+static void build_id(struct xc_nl *nl, uint16_t type, const struct xc_sa *sa)
 {
 	struct xfrm_usersa_id id = {
 		.daddr = sa->info.id.daddr,
@@ -200,17 +156,10 @@ static struct nl_msg *build_id(int type, const struct xc_sa *sa)
 		.family = sa->info.family,
 		.proto = sa->info.id.proto,
 	};
-	struct nl_msg *msg = nlmsg_alloc_simple(type, 0);
 
-	if (!msg)
-		return NULL;
-	if (nlmsg_append(msg, &id, sizeof(id), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(msg, XFRMA_SRCADDR, sizeof(sa->info.saddr), &sa->info.saddr) < 0 ||
-	    put_id_attrs(msg, sa) < 0) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	return msg;
+	xc_nl_req(nl, type, 0, &id, sizeof(id));
+	xc_nl_put(nl, XFRMA_SRCADDR, &sa->info.saddr, sizeof(sa->info.saddr));
+	put_id_attrs(nl, sa);
 }
 
 /* Parse one reply into a freshly allocated SA. */
@@ -235,14 +184,13 @@ static int parse_one(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-/* Send msg; its one reply is an SA, returned allocated in *out. */
-static int request_one(struct xc_nl *nl, struct nl_msg *msg, struct xc_sa **out,
-		       struct xc_err *err)
+/* Send the request built; its one reply is an SA, returned allocated in *out. */
+static int request_one(struct xc_nl *nl, struct xc_sa **out, struct xc_err *err)
 {
 	struct xc_sa *sa = NULL;
 	int r;
 
-	r = xc_nl_request(nl, msg, parse_one, &sa, err);
+	r = xc_nl_req_send(nl, parse_one, &sa, err);
 	if (r == 0 && !sa)
 		r = -EBADMSG;
 	if (r < 0)
@@ -256,65 +204,51 @@ out:
 
 int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, struct xc_err *err)
 {
-	struct nl_msg *msg = build_id(XFRM_MSG_GETSA, id);
-
-	return msg ? request_one(nl, msg, out, err) : -ENOMEM;
+	build_id(nl, XFRM_MSG_GETSA, id);
+	return request_one(nl, out, err);
 }
 
 int xc_sa_del(struct xc_nl *nl, const struct xc_sa *id, struct xc_err *err)
 {
-	struct nl_msg *msg = build_id(XFRM_MSG_DELSA, id);
-
-	if (!msg)
-		return -ENOMEM;
-	return xc_nl_request(nl, msg, NULL, NULL, err);
+	build_id(nl, XFRM_MSG_DELSA, id);
+	return xc_nl_req_send(nl, NULL, NULL, err);
 }
 
 int xc_sa_allocspi(struct xc_nl *nl, const struct xc_sa *id, uint32_t min, uint32_t max,
 		   struct xc_sa **out, struct xc_err *err)
 {
 	struct xfrm_userspi_info req = { .info = id->info, .min = min, .max = max };
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_ALLOCSPI, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0 || put_id_attrs(msg, id) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	return request_one(nl, msg, out, err);
+	xc_nl_req(nl, XFRM_MSG_ALLOCSPI, 0, &req, sizeof(req));
+	put_id_attrs(nl, id);
+	return request_one(nl, out, err);
 }
 
 int xc_sa_flush(struct xc_nl *nl, uint8_t proto, struct xc_err *err)
 {
 	struct xfrm_usersa_flush req = { .proto = proto ? proto : IPSEC_PROTO_ANY };
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_FLUSHSA, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	return xc_nl_request(nl, msg, NULL, NULL, err);
+	xc_nl_req(nl, XFRM_MSG_FLUSHSA, 0, &req, sizeof(req));
+	return xc_nl_req_send(nl, NULL, NULL, err);
 }
 
 static int parse_sadinfo(const struct nlmsghdr *nlh, void *arg)
 {
 	struct xc_sad_info *info = arg;
-	struct nlattr *tb[XFRMA_SAD_MAX + 1];
-	const struct xfrmu_sadhinfo *h;
+	const struct nlattr *tb[XFRMA_SAD_MAX + 1];
+	struct xfrmu_sadhinfo h;
+	bool has_h = false;
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSADINFO)
 		return 0;
-	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(uint32_t), tb, XFRMA_SAD_MAX, NULL) < 0)
+	if (xc_nl_attrs(nlh, sizeof(uint32_t), tb, XFRMA_SAD_MAX) < 0)
 		return -EBADMSG;
-	if (tb[XFRMA_SAD_CNT] && nla_len(tb[XFRMA_SAD_CNT]) >= 4)
-		info->count = nla_get_u32(tb[XFRMA_SAD_CNT]);
-	if (tb[XFRMA_SAD_HINFO] && nla_len(tb[XFRMA_SAD_HINFO]) >= (int)sizeof(*h)) {
-		h = nla_data(tb[XFRMA_SAD_HINFO]);
-		info->hash_buckets = h->sadhcnt;
-		info->hash_max = h->sadhmcnt;
+	/* (attributes too short to hold a value are left out, as before) */
+	if (tb[XFRMA_SAD_CNT] && xc_nla_len(tb[XFRMA_SAD_CNT]) >= 4)
+		memcpy(&info->count, xc_nla_data(tb[XFRMA_SAD_CNT]), 4);
+	if (xc_nla_copy(tb, XFRMA_SAD_HINFO, &h, sizeof(h), &has_h) == 0 && has_h) {
+		info->hash_buckets = h.sadhcnt;
+		info->hash_max = h.sadhmcnt;
 	}
 	return 0;
 }
@@ -322,23 +256,19 @@ static int parse_sadinfo(const struct nlmsghdr *nlh, void *arg)
 int xc_sa_count(struct xc_nl *nl, struct xc_sad_info *out, struct xc_err *err)
 {
 	uint32_t flags = 0xffffffff;
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_GETSADINFO, 0);
 
 	memset(out, 0, sizeof(*out));
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &flags, sizeof(flags), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	return xc_nl_request(nl, msg, parse_sadinfo, out, err);
+	xc_nl_req(nl, XFRM_MSG_GETSADINFO, 0, &flags, sizeof(flags));
+	return xc_nl_req_send(nl, parse_sadinfo, out, err);
 }
 
 struct dump_state {
 	xc_sa_cb cb;
 	void *arg;
-	struct xc_sa sa;
+	struct xc_sa sa; /* cleared after each SA */
 };
+
+static int parse_clear(const struct nlmsghdr *nlh, struct xc_sa *sa);
 
 static int dump_one(const struct nlmsghdr *nlh, void *arg)
 {
@@ -347,7 +277,7 @@ static int dump_one(const struct nlmsghdr *nlh, void *arg)
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
 		return 0;
-	r = xc_sa_parse(nlh, &st->sa);
+	r = parse_clear(nlh, &st->sa);
 	if (r == 0)
 		r = st->cb(&st->sa, st->arg);
 	xc_sa_clear(&st->sa);
@@ -356,20 +286,16 @@ static int dump_one(const struct nlmsghdr *nlh, void *arg)
 
 int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err)
 {
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_GETSA, NLM_F_DUMP);
-	struct dump_state *st;
+	struct dump_state *st = malloc(sizeof(*st));
 	int r;
 
-	if (!msg)
+	if (!st)
 		return -ENOMEM;
-	st = calloc(1, sizeof(*st));
-	if (!st) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
+	xc_sa_init(&st->sa);
 	st->cb = cb;
 	st->arg = arg;
-	r = xc_nl_request(nl, msg, dump_one, st, err);
+	xc_nl_req(nl, XFRM_MSG_GETSA, NLM_F_DUMP, NULL, 0);
+	r = xc_nl_req_send(nl, dump_one, st, err);
 	xc_sa_clear(&st->sa);
 	free(st);
 	return r;
@@ -381,8 +307,8 @@ static int get_alg(const struct nlattr *a, int type, struct xc_sa_alg *alg)
 	size_t hdr = type == XFRMA_ALG_AEAD ? sizeof(struct xfrm_algo_aead) :
 		     type == XFRMA_ALG_AUTH_TRUNC ? sizeof(struct xfrm_algo_auth) :
 						    sizeof(struct xfrm_algo);
-	const struct xfrm_algo *x = nla_data(a);
-	size_t len = (size_t)nla_len(a), key_bytes;
+	const struct xfrm_algo *x = xc_nla_data(a);
+	size_t len = xc_nla_len(a), key_bytes;
 
 	if (len < hdr)
 		return -EBADMSG;
@@ -417,11 +343,17 @@ int xc_sec_ctx_parse(const void *data, size_t len, struct xc_sec_ctx *ctx)
 
 int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
 {
-	struct nlattr *tb[XC_XFRMA_SA_DIR + 1];
+	xc_sa_clear(sa);
+	return parse_clear(nlh, sa);
+}
+
+/* xc_sa_parse() into an SA that is already clear. */
+static int parse_clear(const struct nlmsghdr *nlh, struct xc_sa *sa)
+{
+	const struct nlattr *tb[XC_XFRMA_SA_DIR + 1];
 	size_t hdr;
 	int r;
 
-	xc_sa_clear(sa);
 	/* where the SA's xfrm_usersa_info is, by message type */
 	switch (nlh->nlmsg_type) {
 	case XFRM_MSG_NEWSA:
@@ -437,10 +369,8 @@ int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
 	default:
 		return -EBADMSG;
 	}
-	if (nlh->nlmsg_len < NLMSG_LENGTH(hdr))
-		return -EBADMSG;
 	/* no policy: lengths are checked one by one below */
-	if (nlmsg_parse((struct nlmsghdr *)nlh, (int)hdr, tb, XC_XFRMA_SA_DIR, NULL) < 0)
+	if (xc_nl_attrs(nlh, hdr, tb, XC_XFRMA_SA_DIR) < 0)
 		return -EBADMSG;
 	if (nlh->nlmsg_type == XFRM_MSG_DELSA) {
 		if (!tb[XFRMA_SA] || xc_nla_copy(tb, XFRMA_SA, &sa->info, sizeof(sa->info), NULL) < 0)
@@ -477,7 +407,7 @@ int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
 	if (sa->has_output_mark && !tb[XFRMA_SET_MARK_MASK])
 		sa->output_mark_mask = UINT32_MAX;
 	if (tb[XFRMA_SEC_CTX]) {
-		if (xc_sec_ctx_parse(nla_data(tb[XFRMA_SEC_CTX]), (size_t)nla_len(tb[XFRMA_SEC_CTX]),
+		if (xc_sec_ctx_parse(xc_nla_data(tb[XFRMA_SEC_CTX]), xc_nla_len(tb[XFRMA_SEC_CTX]),
 				     &sa->ctx) < 0)
 			return -EBADMSG;
 		sa->has_ctx = true;

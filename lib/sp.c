@@ -1,8 +1,6 @@
 #include "sp.h"
 
 #include <errno.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,83 +11,56 @@ void xc_sp_free(struct xc_sp *sp)
 
 /* The attributes beside the header that name a policy as much as its
  * selector does: type, mark, if_id, security context. */
-static int put_id_attrs(struct nl_msg *msg, const struct xc_sp *sp)
+static void put_id_attrs(struct xc_nl *nl, const struct xc_sp *sp)
 {
 	if (sp->has_ptype) {
 		struct xfrm_userpolicy_type t;
 
 		memset(&t, 0, sizeof(t));
 		t.type = sp->ptype;
-		if (nla_put(msg, XFRMA_POLICY_TYPE, sizeof(t), &t) < 0)
-			return -EMSGSIZE;
+		xc_nl_put(nl, XFRMA_POLICY_TYPE, &t, sizeof(t));
 	}
-	if (sp->has_mark && nla_put(msg, XFRMA_MARK, sizeof(sp->mark), &sp->mark) < 0)
-		return -EMSGSIZE;
-	if (sp->has_if_id && nla_put_u32(msg, XFRMA_IF_ID, sp->if_id) < 0)
-		return -EMSGSIZE;
+	if (sp->has_mark)
+		xc_nl_put(nl, XFRMA_MARK, &sp->mark, sizeof(sp->mark));
+	if (sp->has_if_id)
+		xc_nl_put_u32(nl, XFRMA_IF_ID, sp->if_id);
 	if (sp->has_ctx) {
 		size_t n = strlen(sp->ctx.str);
-		unsigned char buf[sizeof(struct xfrm_user_sec_ctx) + XC_CTX_MAX];
-		struct xfrm_user_sec_ctx *c = (void *)buf;
+		unsigned char *p = xc_nl_reserve(nl, XFRMA_SEC_CTX, sizeof(struct xfrm_user_sec_ctx) + n);
+		struct xfrm_user_sec_ctx *c = (struct xfrm_user_sec_ctx *)p;
 
-		c->len = (uint16_t)(sizeof(*c) + n);
-		c->exttype = XFRMA_SEC_CTX;
-		c->ctx_alg = sp->ctx.alg;
-		c->ctx_doi = sp->ctx.doi;
-		c->ctx_len = (uint16_t)n;
-		memcpy(buf + sizeof(*c), sp->ctx.str, n);
-		if (nla_put(msg, XFRMA_SEC_CTX, (int)(sizeof(*c) + n), buf) < 0)
-			return -EMSGSIZE;
+		if (p) {
+			c->len = (uint16_t)(sizeof(*c) + n);
+			c->exttype = XFRMA_SEC_CTX;
+			c->ctx_alg = sp->ctx.alg;
+			c->ctx_doi = sp->ctx.doi;
+			c->ctx_len = (uint16_t)n;
+			memcpy(p + sizeof(*c), sp->ctx.str, n);
+		}
 	}
-	return 0;
-}
-
-/* A message of type with a fixed header; NULL if out of memory. */
-static struct nl_msg *msg_with(int type, int flags, const void *hdr, size_t len)
-{
-	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
-
-	if (msg && nlmsg_append(msg, (void *)hdr, len, NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	return msg;
 }
 
 int xc_sp_add(struct xc_nl *nl, const struct xc_sp *sp, bool update, struct xc_err *err)
 {
-	struct nl_msg *msg;
-
-	msg = msg_with(update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY,
-		       update ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_EXCL, &sp->info,
-		       sizeof(sp->info));
-	if (!msg)
-		return -ENOMEM;
-	if ((sp->n_tmpl &&
-	     nla_put(msg, XFRMA_TMPL, (int)(sp->n_tmpl * sizeof(sp->tmpl[0])), sp->tmpl) < 0) ||
-	    put_id_attrs(msg, sp) < 0) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return xc_nl_request(nl, msg, NULL, NULL, err);
+	xc_nl_req(nl, update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY,
+		  update ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_EXCL, &sp->info, sizeof(sp->info));
+	if (sp->n_tmpl)
+		xc_nl_put(nl, XFRMA_TMPL, sp->tmpl, sp->n_tmpl * sizeof(sp->tmpl[0]));
+	put_id_attrs(nl, sp);
+	return xc_nl_req_send(nl, NULL, NULL, err);
 }
 
 /* GETPOLICY and DELPOLICY: struct xfrm_userpolicy_id + the id attributes. */
-static struct nl_msg *build_id(int type, const struct xc_sp *sp)
+static void build_id(struct xc_nl *nl, uint16_t type, const struct xc_sp *sp)
 {
 	struct xfrm_userpolicy_id id;
-	struct nl_msg *msg;
 
 	memset(&id, 0, sizeof(id));
 	id.sel = sp->info.sel;
 	id.index = sp->info.index;
 	id.dir = sp->info.dir;
-	msg = msg_with(type, 0, &id, sizeof(id));
-	if (msg && put_id_attrs(msg, sp) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	return msg;
+	xc_nl_req(nl, type, 0, &id, sizeof(id));
+	put_id_attrs(nl, sp);
 }
 
 /* The one reply of a get, parsed into a freshly allocated policy. */
@@ -116,13 +87,11 @@ static int parse_one(const struct nlmsghdr *nlh, void *arg)
 
 int xc_sp_get(struct xc_nl *nl, const struct xc_sp *id, struct xc_sp **out, struct xc_err *err)
 {
-	struct nl_msg *msg = build_id(XFRM_MSG_GETPOLICY, id);
 	struct xc_sp *sp = NULL;
 	int r;
 
-	if (!msg)
-		return -ENOMEM;
-	r = xc_nl_request(nl, msg, parse_one, &sp, err);
+	build_id(nl, XFRM_MSG_GETPOLICY, id);
+	r = xc_nl_req_send(nl, parse_one, &sp, err);
 	if (r == 0 && !sp)
 		r = -EBADMSG;
 	if (r < 0) {
@@ -135,34 +104,27 @@ int xc_sp_get(struct xc_nl *nl, const struct xc_sp *id, struct xc_sp **out, stru
 
 int xc_sp_del(struct xc_nl *nl, const struct xc_sp *id, struct xc_err *err)
 {
-	struct nl_msg *msg = build_id(XFRM_MSG_DELPOLICY, id);
-
-	if (!msg)
-		return -ENOMEM;
-	return xc_nl_request(nl, msg, NULL, NULL, err);
+	build_id(nl, XFRM_MSG_DELPOLICY, id);
+	return xc_nl_req_send(nl, NULL, NULL, err);
 }
 
 int xc_sp_flush(struct xc_nl *nl, bool has_ptype, uint8_t ptype, struct xc_err *err)
 {
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_FLUSHPOLICY, 0);
 	struct xfrm_userpolicy_type t;
 
-	if (!msg)
-		return -ENOMEM;
 	memset(&t, 0, sizeof(t));
 	t.type = ptype;
-	if (has_ptype && nla_put(msg, XFRMA_POLICY_TYPE, sizeof(t), &t) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	return xc_nl_request(nl, msg, NULL, NULL, err);
+	xc_nl_req(nl, XFRM_MSG_FLUSHPOLICY, 0, NULL, 0);
+	if (has_ptype)
+		xc_nl_put(nl, XFRMA_POLICY_TYPE, &t, sizeof(t));
+	return xc_nl_req_send(nl, NULL, NULL, err);
 }
 
 
 static int parse_spdinfo(const struct nlmsghdr *nlh, void *arg)
 {
 	struct xc_spd_info *info = arg;
-	struct nlattr *tb[XFRMA_SPD_MAX + 1];
+	const struct nlattr *tb[XFRMA_SPD_MAX + 1];
 	struct xfrmu_spdinfo si;
 	struct xfrmu_spdhinfo hi;
 	struct xfrmu_spdhthresh t4, t6;
@@ -170,7 +132,7 @@ static int parse_spdinfo(const struct nlmsghdr *nlh, void *arg)
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSPDINFO)
 		return 0;
-	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(uint32_t), tb, XFRMA_SPD_MAX, NULL) < 0)
+	if (xc_nl_attrs(nlh, sizeof(uint32_t), tb, XFRMA_SPD_MAX) < 0)
 		return -EBADMSG;
 	if (xc_nla_copy(tb, XFRMA_SPD_INFO, &si, sizeof(si), &has_si) < 0 ||
 	    xc_nla_copy(tb, XFRMA_SPD_HINFO, &hi, sizeof(hi), &has_hi) < 0 ||
@@ -203,12 +165,10 @@ static int parse_spdinfo(const struct nlmsghdr *nlh, void *arg)
 int xc_sp_count(struct xc_nl *nl, struct xc_spd_info *out, struct xc_err *err)
 {
 	uint32_t flags = 0xffffffff;
-	struct nl_msg *msg = msg_with(XFRM_MSG_GETSPDINFO, 0, &flags, sizeof(flags));
 
 	memset(out, 0, sizeof(*out));
-	if (!msg)
-		return -ENOMEM;
-	return xc_nl_request(nl, msg, parse_spdinfo, out, err);
+	xc_nl_req(nl, XFRM_MSG_GETSPDINFO, 0, &flags, sizeof(flags));
+	return xc_nl_req_send(nl, parse_spdinfo, out, err);
 }
 
 static int parse_default(const struct nlmsghdr *nlh, void *arg)
@@ -229,29 +189,23 @@ static int parse_default(const struct nlmsghdr *nlh, void *arg)
 int xc_sp_get_default(struct xc_nl *nl, struct xc_sp_default *out, struct xc_err *err)
 {
 	struct xfrm_userpolicy_default up;
-	struct nl_msg *msg;
 
 	memset(&up, 0, sizeof(up));
 	memset(out, 0, sizeof(*out));
-	msg = msg_with(XFRM_MSG_GETDEFAULT, 0, &up, sizeof(up));
-	if (!msg)
-		return -ENOMEM;
-	return xc_nl_request(nl, msg, parse_default, out, err);
+	xc_nl_req(nl, XFRM_MSG_GETDEFAULT, 0, &up, sizeof(up));
+	return xc_nl_req_send(nl, parse_default, out, err);
 }
 
 int xc_sp_set_default(struct xc_nl *nl, const struct xc_sp_default *d, struct xc_err *err)
 {
 	struct xfrm_userpolicy_default up;
-	struct nl_msg *msg;
 
 	memset(&up, 0, sizeof(up));
 	up.in = d->in;
 	up.fwd = d->fwd;
 	up.out = d->out;
-	msg = msg_with(XFRM_MSG_SETDEFAULT, 0, &up, sizeof(up));
-	if (!msg)
-		return -ENOMEM;
-	return xc_nl_request(nl, msg, NULL, NULL, err);
+	xc_nl_req(nl, XFRM_MSG_SETDEFAULT, 0, &up, sizeof(up));
+	return xc_nl_req_send(nl, NULL, NULL, err);
 }
 
 struct dump_state {
@@ -273,27 +227,22 @@ static int dump_one(const struct nlmsghdr *nlh, void *arg)
 
 int xc_sp_dump(struct xc_nl *nl, xc_sp_cb cb, void *arg, struct xc_err *err)
 {
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_GETPOLICY, NLM_F_DUMP);
-	struct dump_state *st;
+	struct dump_state *st = malloc(sizeof(*st));
 	int r;
 
-	if (!msg)
+	if (!st)
 		return -ENOMEM;
-	st = malloc(sizeof(*st));
-	if (!st) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
 	st->cb = cb;
 	st->arg = arg;
-	r = xc_nl_request(nl, msg, dump_one, st, err);
+	xc_nl_req(nl, XFRM_MSG_GETPOLICY, NLM_F_DUMP, NULL, 0);
+	r = xc_nl_req_send(nl, dump_one, st, err);
 	free(st);
 	return r;
 }
 
 int xc_sp_parse(const struct nlmsghdr *nlh, struct xc_sp *sp)
 {
-	struct nlattr *tb[XFRMA_MAX + 1];
+	const struct nlattr *tb[XFRMA_MAX + 1];
 	struct xfrm_userpolicy_type t;
 	size_t hdr;
 	int r;
@@ -315,10 +264,8 @@ int xc_sp_parse(const struct nlmsghdr *nlh, struct xc_sp *sp)
 	default:
 		return -EBADMSG;
 	}
-	if (nlh->nlmsg_len < NLMSG_LENGTH(hdr))
-		return -EBADMSG;
 	/* no policy: lengths are checked one by one below */
-	if (nlmsg_parse((struct nlmsghdr *)nlh, (int)hdr, tb, XFRMA_MAX, NULL) < 0)
+	if (xc_nl_attrs(nlh, hdr, tb, XFRMA_MAX) < 0)
 		return -EBADMSG;
 	if (nlh->nlmsg_type == XFRM_MSG_DELPOLICY) {
 		if (!tb[XFRMA_POLICY] ||
@@ -328,12 +275,12 @@ int xc_sp_parse(const struct nlmsghdr *nlh, struct xc_sp *sp)
 		memcpy(&sp->info, NLMSG_DATA(nlh), sizeof(sp->info));
 	}
 	if (tb[XFRMA_TMPL]) {
-		size_t len = (size_t)nla_len(tb[XFRMA_TMPL]);
+		size_t len = xc_nla_len(tb[XFRMA_TMPL]);
 
 		if (len % sizeof(sp->tmpl[0]) || len > sizeof(sp->tmpl))
 			return -EBADMSG;
 		sp->n_tmpl = (unsigned int)(len / sizeof(sp->tmpl[0]));
-		memcpy(sp->tmpl, nla_data(tb[XFRMA_TMPL]), len);
+		memcpy(sp->tmpl, xc_nla_data(tb[XFRMA_TMPL]), len);
 	}
 	if ((r = xc_nla_copy(tb, XFRMA_POLICY_TYPE, &t, sizeof(t), &sp->has_ptype)) < 0 ||
 	    (r = xc_nla_copy(tb, XFRMA_MARK, &sp->mark, sizeof(sp->mark), &sp->has_mark)) < 0 ||
@@ -341,7 +288,7 @@ int xc_sp_parse(const struct nlmsghdr *nlh, struct xc_sp *sp)
 		return r;
 	sp->ptype = sp->has_ptype ? t.type : XFRM_POLICY_TYPE_MAIN;
 	if (tb[XFRMA_SEC_CTX]) {
-		if (xc_sec_ctx_parse(nla_data(tb[XFRMA_SEC_CTX]), (size_t)nla_len(tb[XFRMA_SEC_CTX]),
+		if (xc_sec_ctx_parse(xc_nla_data(tb[XFRMA_SEC_CTX]), xc_nla_len(tb[XFRMA_SEC_CTX]),
 				     &sp->ctx) < 0)
 			return -EBADMSG;
 		sp->has_ctx = true;

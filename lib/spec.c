@@ -56,7 +56,7 @@ static const char *const sa_xflags[] = { "dont-encap-dscp", "oseq-may-wrap" };
 static const struct name_val *nv_find(const struct name_val *t, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(t[i].name, name))
+		if (spec_eq(t[i].name, name))
 			return &t[i];
 	return NULL;
 }
@@ -97,16 +97,37 @@ int spec_bad(struct spec_cur *c, const char *what, const char *tok, const char *
 	return -EINVAL;
 }
 
+/* What strtoull(s, &end, 0) accepts when it reads all of s without
+ * overflow, read here without it (its locale and generality cost more
+ * than the rest of a batch line's numbers): decimal, 0x/0X hex, 0 octal. */
 int spec_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	unsigned int base = 10, d;
+	uint64_t v = 0;
 
 	if (*s < '0' || *s > '9') /* no sign, no white space (strtoull takes both) */
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16; /* (strtoull reads "0x" without a digit after as 0, then stops) */
+		s += 2;
+		if (!*s)
+			return -EINVAL;
+	} else if (s[0] == '0') {
+		base = 8;
+	}
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			return -EINVAL;
+		if (d >= base || __builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
+			return -EINVAL; /* not a digit here (strtoull stops), or overflow */
+	}
+	if (v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -166,30 +187,60 @@ int spec_xfrm_proto(struct spec_cur *c, const char *kw, uint8_t *proto)
 	return 0;
 }
 
+/* A dotted quad in s[0..n), exactly as glibc's inet_pton(AF_INET) takes
+ * one (four decimal parts of at most 255, no leading zeros); true if so. */
+static bool ip4_parse(const char *s, size_t n, void *dst)
+{
+	const char *end = s + n;
+	unsigned char q[4];
+	unsigned int v, d;
+
+	for (int part = 0; part < 4; part++) {
+		if (part && (s == end || *s++ != '.'))
+			return false;
+		if (s == end || (v = (unsigned int)(*s - '0')) > 9)
+			return false;
+		s++;
+		if (v == 0 && s != end && (unsigned int)(*s - '0') <= 9)
+			return false; /* a leading zero */
+		for (; s != end && (d = (unsigned int)(*s - '0')) <= 9; s++)
+			if ((v = v * 10 + d) > 255)
+				return false;
+		q[part] = (unsigned char)v;
+	}
+	if (s != end)
+		return false;
+	memcpy(dst, q, 4);
+	return true;
+}
+
 /* ADDR or ADDR/PLEN (when plen is not NULL). */
 int spec_addr(struct spec_cur *c, const char *kw, xfrm_address_t *a, uint16_t *family, uint8_t *plen)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash;
-	const char *tok = spec_value(c, kw, plen ? "ADDR[/PLEN]" : "ADDR");
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *tok = spec_value(c, kw, plen ? "ADDR[/PLEN]" : "ADDR"), *slash;
+	size_t len, alen;
 	uint64_t p;
 
 	if (!tok)
 		return -EINVAL;
-	if (strlen(tok) >= sizeof(buf))
+	len = strlen(tok);
+	if (len >= sizeof(buf))
 		return spec_bad(c, "address", tok, kw);
-	strcpy(buf, tok);
-	slash = strchr(buf, '/');
+	slash = memchr(tok, '/', len);
 	if (slash && !plen)
 		return spec_bad(c, "address", tok, kw);
-	if (slash)
-		*slash = '\0';
+	alen = slash ? (size_t)(slash - tok) : len;
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, &a->a4) == 1)
+	if (ip4_parse(tok, alen, &a->a4)) {
 		*family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, &a->a6) == 1)
+	} else {
+		memcpy(buf, tok, alen);
+		buf[alen] = '\0';
+		if (inet_pton(AF_INET6, buf, &a->a6) != 1)
+			return spec_bad(c, "address", tok, kw);
 		*family = AF_INET6;
-	else
-		return spec_bad(c, "address", tok, kw);
+	}
 	if (plen) {
 		unsigned int max = *family == AF_INET ? 32 : 128;
 
@@ -233,7 +284,7 @@ int spec_mark(struct spec_cur *c, const char *kw, uint32_t *v, uint32_t *m)
 	if (spec_parse_u64(buf, UINT32_MAX, &x) < 0)
 		return spec_bad(c, "mark", tok, kw);
 	*v = (uint32_t)x;
-	if (!slash && spec_peek(c) && !strcmp(spec_peek(c), "mask")) {
+	if (!slash && spec_peek(c) && spec_eq(spec_peek(c), "mask")) {
 		c->i++;
 		if (spec_num32(c, "mask", m) < 0)
 			return -EINVAL;
@@ -264,7 +315,7 @@ int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *wha
 	int any = 0;
 
 	while ((kw = spec_peek(c))) {
-		if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
+		if (spec_eq(kw, "src") || spec_eq(kw, "dst")) {
 			bool src = kw[0] == 's';
 
 			c->i++;
@@ -273,7 +324,7 @@ int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *wha
 			    spec_same_family(c, &fam, f, what) < 0)
 				return -EINVAL;
 			sel->family = fam;
-		} else if (!strcmp(kw, "dev")) {
+		} else if (spec_eq(kw, "dev")) {
 			c->i++;
 			if (!(tok = spec_value(c, kw, "DEV")))
 				return -EINVAL;
@@ -282,7 +333,7 @@ int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *wha
 				xc_err_set(c->err, "unknown device '%s' after 'dev'", tok);
 				return -ENODEV;
 			}
-		} else if (!strcmp(kw, "proto")) {
+		} else if (spec_eq(kw, "proto")) {
 			const struct name_val *p;
 
 			c->i++;
@@ -297,7 +348,7 @@ int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *wha
 				sel->proto = (uint8_t)v;
 			else
 				return spec_bad(c, "protocol", tok, kw);
-		} else if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
+		} else if (spec_eq(kw, "sport") || spec_eq(kw, "dport")) {
 			bool s = kw[0] == 's';
 
 			c->i++;
@@ -309,7 +360,7 @@ int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *wha
 			if (spec_port(c, kw, s ? &sel->sport : &sel->dport) < 0)
 				return -EINVAL;
 			*(s ? &sel->sport_mask : &sel->dport_mask) = 0xffff;
-		} else if (!strcmp(kw, "type") || !strcmp(kw, "code")) {
+		} else if (spec_eq(kw, "type") || spec_eq(kw, "code")) {
 			bool t = kw[0] == 't';
 
 			c->i++;
@@ -323,7 +374,7 @@ int spec_selector(struct spec_cur *c, struct xfrm_selector *sel, const char *wha
 			/* the kernel keeps ICMP type in sport, code in dport */
 			*(t ? &sel->sport : &sel->dport) = htons((uint16_t)v);
 			*(t ? &sel->sport_mask : &sel->dport_mask) = 0xffff;
-		} else if (!strcmp(kw, "key") && sel->proto == IPPROTO_GRE) {
+		} else if (spec_eq(kw, "key") && sel->proto == IPPROTO_GRE) {
 			struct in_addr k;
 
 			c->i++;
@@ -371,7 +422,7 @@ int spec_limit(struct spec_cur *c, struct xfrm_lifetime_cfg *lft)
 	if (!kw)
 		return -EINVAL;
 	for (size_t i = 0; i < N_ELEM(lims); i++) {
-		if (strcmp(kw, lims[i].name))
+		if (!spec_eq(kw, lims[i].name))
 			continue;
 		if (spec_num(c, kw, UINT64_MAX, &v) < 0)
 			return -EINVAL;
@@ -388,7 +439,7 @@ static int algorithm(struct spec_cur *c, const char *kw, enum xc_alg_kind kind, 
 	const struct xc_alg_info *info;
 	const char *name, *keytok, *sug;
 	char what[XC_ALG_NAME_MAX + 16];
-	size_t len = 0;
+	size_t len = 0, n;
 	uint64_t bits;
 	int r;
 
@@ -417,15 +468,25 @@ static int algorithm(struct spec_cur *c, const char *kw, enum xc_alg_kind kind, 
 		return -EINVAL;
 	}
 	alg->set = true;
-	snprintf(alg->name, sizeof(alg->name), "%s", info->name);
+	/* (the table's names fit; no snprintf: it was a tenth of a batch line) */
+	n = strlen(info->name);
+	if (n >= sizeof(alg->name))
+		n = sizeof(alg->name) - 1;
+	memcpy(alg->name, info->name, n);
+	alg->name[n] = '\0';
 	if (kind == XC_ALG_COMP)
 		return 0;
-	snprintf(what, sizeof(what), "key for '%s'", info->name);
+	memcpy(what, "key for '", 9);
+	memcpy(what + 9, alg->name, n);
+	memcpy(what + 9 + n, "'", 2);
 	if (!(keytok = spec_value(c, kw, "KEY")))
 		return -EINVAL;
 	r = xc_key_read(keytok, alg->key, sizeof(alg->key), &len, o ? o->key_in : NULL, what, c->err);
-	if (r < 0)
+	if (r < 0) {
+		/* it may have decoded part of a key before failing */
+		explicit_bzero(alg->key, sizeof(alg->key));
 		return r;
+	}
 	alg->key_len = (unsigned int)len;
 	if ((r = xc_alg_check_key(info, len, c->err)) < 0)
 		return r;
@@ -449,7 +510,7 @@ int spec_flag_list(struct spec_cur *c, const char *kw, const char *const *names,
 	while ((tok = spec_peek(c))) {
 		size_t i;
 
-		for (i = 0; i < n && strcmp(names[i], tok); i++)
+		for (i = 0; i < n && !spec_eq(names[i], tok); i++)
 			;
 		if (i == n)
 			break;
@@ -482,7 +543,7 @@ static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, stru
 	uint16_t f;
 	uint64_t v;
 
-	if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
+	if (spec_eq(kw, "src") || spec_eq(kw, "dst")) {
 		c->i++;
 		if (spec_addr(c, kw, kw[0] == 's' ? &p->saddr : &p->id.daddr, &f, NULL) < 0 ||
 		    spec_same_family(c, &p->family, f, "ID (src, dst)") < 0)
@@ -490,11 +551,11 @@ static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, stru
 		seen->dst |= kw[0] == 'd';
 		return 1;
 	}
-	if (!strcmp(kw, "proto")) {
+	if (spec_eq(kw, "proto")) {
 		c->i++;
 		return spec_xfrm_proto(c, kw, &p->id.proto) < 0 ? -EINVAL : 1;
 	}
-	if (!strcmp(kw, "spi")) {
+	if (spec_eq(kw, "spi")) {
 		c->i++;
 		if (!(tok = spec_value(c, kw, "SPI")))
 			return -EINVAL;
@@ -633,50 +694,50 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 		if (r > 0)
 			continue;
 		c.i++;
-		if (!strcmp(kw, "aead")) {
+		if (spec_eq(kw, "aead")) {
 			r = algorithm(&c, kw, XC_ALG_AEAD, true, &sa->aead, o);
-		} else if (!strcmp(kw, "enc")) {
+		} else if (spec_eq(kw, "enc")) {
 			r = algorithm(&c, kw, XC_ALG_ENC, false, &sa->enc, o);
 			sa->enc.icv_bits = 0;
-		} else if (!strcmp(kw, "auth") || !strcmp(kw, "auth-trunc")) {
+		} else if (spec_eq(kw, "auth") || spec_eq(kw, "auth-trunc")) {
 			sa->auth_trunc = kw[4] == '-';
 			r = algorithm(&c, kw, XC_ALG_AUTH, sa->auth_trunc, &sa->auth, o);
-		} else if (!strcmp(kw, "comp")) {
+		} else if (spec_eq(kw, "comp")) {
 			r = algorithm(&c, kw, XC_ALG_COMP, false, &sa->comp, o);
-		} else if (!strcmp(kw, "mode")) {
+		} else if (spec_eq(kw, "mode")) {
 			r = spec_mode(&c, &p->mode);
-		} else if (!strcmp(kw, "reqid")) {
+		} else if (spec_eq(kw, "reqid")) {
 			r = spec_num32(&c, kw, &p->reqid);
-		} else if (!strcmp(kw, "seq")) {
+		} else if (spec_eq(kw, "seq")) {
 			r = spec_num32(&c, kw, &p->seq);
-		} else if (!strcmp(kw, "replay-window")) {
+		} else if (spec_eq(kw, "replay-window")) {
 			r = spec_num32(&c, kw, &window);
 			if (r == 0 && window > XFRMA_REPLAY_ESN_MAX) {
 				xc_err_set(err, "replay window %u is over the kernel's %d", window,
 					   XFRMA_REPLAY_ESN_MAX);
 				return -EINVAL;
 			}
-		} else if (!strcmp(kw, "replay-seq")) {
+		} else if (spec_eq(kw, "replay-seq")) {
 			r = spec_num32(&c, kw, &seq), replay_given = true;
-		} else if (!strcmp(kw, "replay-oseq")) {
+		} else if (spec_eq(kw, "replay-oseq")) {
 			r = spec_num32(&c, kw, &oseq), replay_given = true;
-		} else if (!strcmp(kw, "replay-seq-hi")) {
+		} else if (spec_eq(kw, "replay-seq-hi")) {
 			r = spec_num32(&c, kw, &seq_hi), replay_given = true;
-		} else if (!strcmp(kw, "replay-oseq-hi")) {
+		} else if (spec_eq(kw, "replay-oseq-hi")) {
 			r = spec_num32(&c, kw, &oseq_hi), replay_given = true;
-		} else if (!strcmp(kw, "flag")) {
+		} else if (spec_eq(kw, "flag")) {
 			uint32_t fl = p->flags;
 
 			r = spec_flag_list(&c, kw, sa_flags, N_ELEM(sa_flags), &fl);
 			p->flags = (uint8_t)fl;
-		} else if (!strcmp(kw, "extra-flag")) {
+		} else if (spec_eq(kw, "extra-flag")) {
 			r = spec_flag_list(&c, kw, sa_xflags, N_ELEM(sa_xflags), &sa->extra_flags);
 			sa->has_extra_flags = true;
-		} else if (!strcmp(kw, "sel")) {
+		} else if (spec_eq(kw, "sel")) {
 			r = spec_selector(&c, &p->sel, "sel");
-		} else if (!strcmp(kw, "limit")) {
+		} else if (spec_eq(kw, "limit")) {
 			r = spec_limit(&c, &p->lft);
-		} else if (!strcmp(kw, "encap")) {
+		} else if (spec_eq(kw, "encap")) {
 			if (!(tok = spec_value(&c, kw, "ENCAP-TYPE")))
 				return -EINVAL;
 			if (!(nv = nv_find(encaps, N_ELEM(encaps), tok))) {
@@ -689,24 +750,24 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 			    spec_addr(&c, "encap OADDR", &sa->encap.encap_oa, &f, NULL) < 0)
 				return -EINVAL;
 			sa->has_encap = true;
-		} else if (!strcmp(kw, "coa")) {
+		} else if (spec_eq(kw, "coa")) {
 			uint8_t plen;
 
 			r = spec_addr(&c, kw, &sa->coaddr, &f, &plen);
 			sa->has_coaddr = true;
-		} else if (!strcmp(kw, "mark")) {
+		} else if (spec_eq(kw, "mark")) {
 			r = spec_mark(&c, kw, &sa->mark.v, &sa->mark.m);
 			sa->has_mark = true;
-		} else if (!strcmp(kw, "output-mark")) {
+		} else if (spec_eq(kw, "output-mark")) {
 			r = spec_mark(&c, kw, &sa->output_mark, &sa->output_mark_mask);
 			sa->has_output_mark = true;
-		} else if (!strcmp(kw, "if_id")) {
+		} else if (spec_eq(kw, "if_id")) {
 			r = spec_num32(&c, kw, &sa->if_id);
 			sa->has_if_id = true;
-		} else if (!strcmp(kw, "tfcpad")) {
+		} else if (spec_eq(kw, "tfcpad")) {
 			r = spec_num32(&c, kw, &sa->tfcpad);
 			sa->has_tfcpad = true;
-		} else if (!strcmp(kw, "ctx")) {
+		} else if (spec_eq(kw, "ctx")) {
 			if (!(tok = spec_value(&c, kw, "CTX")))
 				return -EINVAL;
 			if (strlen(tok) >= sizeof(sa->ctx.str)) {
@@ -718,19 +779,19 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 			sa->ctx.doi = XFRM_SC_DOI_LSM;
 			sa->ctx.alg = XFRM_SC_ALG_SELINUX;
 			sa->has_ctx = true;
-		} else if (!strcmp(kw, "dir")) {
+		} else if (spec_eq(kw, "dir")) {
 			if (!(tok = spec_value(&c, kw, "DIR")))
 				return -EINVAL;
-			if (strcmp(tok, "in") && strcmp(tok, "out")) {
+			if (!spec_eq(tok, "in") && !spec_eq(tok, "out")) {
 				xc_err_set(err, "bad direction '%s' after 'dir' (in, out)", tok);
 				return -EINVAL;
 			}
 			sa->dir = tok[0] == 'i' ? XC_SA_DIR_IN : XC_SA_DIR_OUT;
 			sa->has_dir = true;
-		} else if (!strcmp(kw, "offload")) {
+		} else if (spec_eq(kw, "offload")) {
 			/* offload [ crypto | packet ] dev DEV dir { in | out } */
 			tok = spec_peek(&c);
-			if (tok && (!strcmp(tok, "crypto") || !strcmp(tok, "packet"))) {
+			if (tok && (spec_eq(tok, "crypto") || spec_eq(tok, "packet"))) {
 				if (tok[0] == 'p')
 					sa->offload.flags |= XFRM_OFFLOAD_PACKET;
 				c.i++;
@@ -738,7 +799,7 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 			tok = spec_value(&c, kw, "'dev DEV'");
 			if (!tok)
 				return -EINVAL;
-			if (strcmp(tok, "dev")) {
+			if (!spec_eq(tok, "dev")) {
 				xc_err_set(err, "expected 'dev' after 'offload', got '%s'", tok);
 				return -EINVAL;
 			}
@@ -753,16 +814,16 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 			tok = spec_value(&c, kw, "'dir in|out'");
 			if (!tok)
 				return -EINVAL;
-			if (strcmp(tok, "dir")) {
+			if (!spec_eq(tok, "dir")) {
 				xc_err_set(err, "expected 'dir' after 'offload dev %s', got '%s'",
 					   sa->offload_dev, tok);
 				return -EINVAL;
 			}
 			if (!(tok = spec_value(&c, "dir", "DIR")))
 				return -EINVAL;
-			if (!strcmp(tok, "in"))
+			if (spec_eq(tok, "in"))
 				sa->offload.flags |= XFRM_OFFLOAD_INBOUND;
-			else if (strcmp(tok, "out")) {
+			else if (!spec_eq(tok, "out")) {
 				xc_err_set(err, "bad direction '%s' after 'offload … dir' (in, out)", tok);
 				return -EINVAL;
 			}
@@ -806,12 +867,12 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 /* Keywords that may follow an ID in get/del/allocspi: mark, if_id. */
 static int id_extra(struct spec_cur *c, const char *kw, struct xc_sa *sa)
 {
-	if (!strcmp(kw, "mark")) {
+	if (spec_eq(kw, "mark")) {
 		c->i++;
 		sa->has_mark = true;
 		return spec_mark(c, kw, &sa->mark.v, &sa->mark.m) < 0 ? -EINVAL : 1;
 	}
-	if (!strcmp(kw, "if_id")) {
+	if (spec_eq(kw, "if_id")) {
 		c->i++;
 		sa->has_if_id = true;
 		return spec_num32(c, kw, &sa->if_id) < 0 ? -EINVAL : 1;
@@ -860,15 +921,15 @@ int xc_spec_sa_allocspi(int argc, char **argv, struct xc_sa *sa, uint32_t *min, 
 		if (r > 0)
 			continue;
 		c.i++;
-		if (!strcmp(kw, "min")) {
+		if (spec_eq(kw, "min")) {
 			r = spec_num32(&c, kw, min), have_min = true;
-		} else if (!strcmp(kw, "max")) {
+		} else if (spec_eq(kw, "max")) {
 			r = spec_num32(&c, kw, max), have_max = true;
-		} else if (!strcmp(kw, "reqid")) {
+		} else if (spec_eq(kw, "reqid")) {
 			r = spec_num32(&c, kw, &sa->info.reqid);
-		} else if (!strcmp(kw, "seq")) {
+		} else if (spec_eq(kw, "seq")) {
 			r = spec_num32(&c, kw, &sa->info.seq);
-		} else if (!strcmp(kw, "mode")) {
+		} else if (spec_eq(kw, "mode")) {
 			r = spec_mode(&c, &sa->info.mode);
 		} else {
 			xc_err_set(err, "unknown keyword '%s'", kw);
@@ -913,18 +974,18 @@ int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_e
 		if ((r = id_keyword(&c, kw, sa, &seen)) < 0)
 			return r;
 		if (r > 0) {
-			f->src |= !strcmp(kw, "src");
-			f->dst |= !strcmp(kw, "dst");
-			f->proto |= !strcmp(kw, "proto");
-			f->spi |= !strcmp(kw, "spi");
+			f->src |= spec_eq(kw, "src");
+			f->dst |= spec_eq(kw, "dst");
+			f->proto |= spec_eq(kw, "proto");
+			f->spi |= spec_eq(kw, "spi");
 			continue;
 		}
 		c.i++;
-		if (!strcmp(kw, "mode")) {
+		if (spec_eq(kw, "mode")) {
 			if ((r = spec_mode(&c, &sa->info.mode)) < 0)
 				return r;
 			f->mode = true;
-		} else if (!strcmp(kw, "reqid")) {
+		} else if (spec_eq(kw, "reqid")) {
 			if ((r = spec_num32(&c, kw, &sa->info.reqid)) < 0)
 				return r;
 			f->reqid = true;

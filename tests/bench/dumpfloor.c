@@ -1,40 +1,49 @@
-/* The floor for listing SAs: dump the SAD over NETLINK_XFRM and only count
- * the bytes and messages, parsing nothing. Whatever a lister does beyond
- * this is its own cost.  usage: dumpfloor sa|policy [NETNS] */
+/* The floors of the state benchmark: what any tool must at least do, so
+ * that whatever a tool does beyond it is its own cost.
+ *   dumpfloor sa|policy [NETNS]: dump the SAD (SPD) over NETLINK_XFRM and
+ *     only count the bytes and messages, parsing nothing (the list floor).
+ *   dumpfloor install N [NETNS]: install the N SAs of tests/bench/state.sh
+ *     (dst 10.x.y.z, spi 0x1000+i, reqid i+1, tunnel, rfc4106(gcm(aes))),
+ *     one request and its ACK each, from one message template patched in
+ *     place: no text is parsed (the install floor; its user time is what
+ *     the request/ACK round trips alone cost in user mode). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
-#include <stdio.h>
-#include <string.h>
 #include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-int main(int argc, char **argv)
+static unsigned char buf[65536];
+
+static int enter_netns(const char *name)
 {
-	static unsigned char buf[65536];
-	struct {
-		struct nlmsghdr h;
-	} req = { .h = { .nlmsg_len = NLMSG_LENGTH(0),
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 } };
-	unsigned long long bytes = 0, msgs = 0;
 	char path[256];
 	int fd;
 
-	if (argc > 2) { /* enter the namespace as xfrmctl -n and ip -n do */
-		snprintf(path, sizeof(path), "/run/netns/%s", argv[2]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-			perror(path);
-			return 1;
-		}
-		close(fd);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		perror(path);
+		return -1;
 	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM);
+	close(fd);
+	return 0;
+}
 
-	req.h.nlmsg_type = argc > 1 && !strcmp(argv[1], "policy") ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA;
-	if (fd < 0 || send(fd, &req, req.h.nlmsg_len, 0) < 0) {
+static int dump(int fd, int type)
+{
+	struct nlmsghdr req = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = (unsigned short)type,
+				.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 };
+	unsigned long long bytes = 0, msgs = 0;
+
+	if (send(fd, &req, req.nlmsg_len, 0) < 0) {
 		perror("dumpfloor");
 		return 1;
 	}
@@ -56,4 +65,83 @@ int main(int argc, char **argv)
 			msgs++;
 		}
 	}
+}
+
+static int install(int fd, unsigned long count)
+{
+	static const unsigned char key[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+					     17, 18, 19, 20 };
+	struct {
+		struct nlmsghdr h;
+		struct xfrm_usersa_info info;
+		struct nlattr a;
+		struct xfrm_algo_aead aead;
+		unsigned char key[sizeof(key)];
+	} m; /* no padding: 16 + 224 + 4 + 72 + 20 bytes */
+	struct xfrm_usersa_info *p = &m.info;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nlmsg_len = (unsigned int)(offsetof(typeof(m), key) + sizeof(key));
+	m.h.nlmsg_type = XFRM_MSG_NEWSA;
+	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	p->family = AF_INET;
+	p->saddr.a4 = htonl(0x0a000001);
+	p->id.proto = IPPROTO_ESP;
+	p->mode = XFRM_MODE_TUNNEL;
+	p->sel.family = AF_INET;
+	p->lft.soft_byte_limit = p->lft.hard_byte_limit = XFRM_INF;
+	p->lft.soft_packet_limit = p->lft.hard_packet_limit = XFRM_INF;
+	m.a.nla_len = (unsigned short)(NLA_HDRLEN + sizeof(m.aead) + sizeof(key));
+	m.a.nla_type = XFRMA_ALG_AEAD;
+	strcpy(m.aead.alg_name, "rfc4106(gcm(aes))");
+	m.aead.alg_key_len = sizeof(key) * 8;
+	m.aead.alg_icv_len = 128;
+	memcpy(m.key, key, sizeof(key));
+	for (unsigned long i = 0; i < count; i++) {
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		ssize_t n;
+
+		m.h.nlmsg_seq = (unsigned int)i + 1;
+		p->id.daddr.a4 = htonl(0x0a000000 | (unsigned int)(1 + i / 65536) << 16 |
+				       (unsigned int)(i % 65536));
+		p->id.spi = htonl(0x1000 + (unsigned int)i);
+		p->reqid = (unsigned int)i + 1;
+		if (send(fd, &m, m.h.nlmsg_len, 0) < 0) {
+			perror("dumpfloor: send");
+			return 1;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < (ssize_t)NLMSG_LENGTH(sizeof(int)) || h->nlmsg_type != NLMSG_ERROR) {
+			fprintf(stderr, "dumpfloor: no ACK for SA %lu\n", i);
+			return 1;
+		}
+		if (*(int *)NLMSG_DATA(h)) {
+			fprintf(stderr, "dumpfloor: SA %lu: %s\n", i, strerror(-*(int *)NLMSG_DATA(h)));
+			return 1;
+		}
+	}
+	printf("%lu SAs installed\n", count);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int inst = argc > 2 && !strcmp(argv[1], "install");
+	int ns = inst ? 3 : 2, fd;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: dumpfloor sa|policy [NETNS] | install N [NETNS]\n");
+		return 2;
+	}
+	/* enter the namespace as xfrmctl -n and ip -n do */
+	if (argc > ns && enter_netns(argv[ns]) < 0)
+		return 1;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM);
+	if (fd < 0) {
+		perror("dumpfloor: socket");
+		return 1;
+	}
+	if (inst)
+		return install(fd, strtoul(argv[2], NULL, 10));
+	return dump(fd, !strcmp(argv[1], "policy") ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA);
 }

@@ -1,30 +1,44 @@
 #!/usr/bin/python3
-"""measure.py [--stdout FILE] -- CMD...: run CMD once; print one JSON line
-{"wall":s,"user":s,"sys":s,"maxrss_kb":n,"status":n} (resources from wait4)."""
-import json, os, sys, time
+"""Sum up rounds of measurements (tests/bench/state.sh).
+
+measure.py median RESULTS LABEL FIELD
+    The median of FIELD over the lines of LABEL in RESULTS.
+measure.py ratio RESULTS A B FIELD
+    The median over rounds of A's FIELD / B's FIELD in the same round.
+measure.py ratios RESULTS A B FIELD
+    Those ratios round by round (the spread the median leaves out).
+RESULTS holds lines "ROUND LABEL JSON", JSON as tests/bench/runstat
+prints it. Rounds: each round runs every command being compared once, one
+after the other, so that a ratio compares runs made under the same load;
+the median over rounds leaves out rounds that a neighbour's load spoilt.
+"""
+import json, statistics, sys
+
+
+def load(path):
+    rows = {}  # label -> {round: record}
+    with open(path) as f:
+        for line in f:
+            rnd, label, rec = line.split(None, 2)
+            rows.setdefault(label, {})[rnd] = json.loads(rec)
+    return rows
 
 
 def main(argv):
-    out = "/dev/null"
-    if argv[1:3] and argv[1] == "--stdout":
-        out, argv = argv[2], argv[:1] + argv[3:]
-    if len(argv) < 3 or argv[1] != "--":
+    if argv[:1] == ["median"] and len(argv) == 4:
+        recs = load(argv[1]).get(argv[2], {}).values()
+        m = statistics.median(r[argv[3]] for r in recs)
+        print(round(m, 3) if isinstance(m, float) else m)
+    elif argv[:1] in (["ratio"], ["ratios"]) and len(argv) == 5:
+        rows = load(argv[1])
+        a, b, field = rows.get(argv[2], {}), rows.get(argv[3], {}), argv[4]
+        ratios = [a[r][field] / b[r][field] for r in a if r in b and b[r][field]]
+        if argv[0] == "ratios":
+            print(" ".join("%.2f" % x for x in ratios))
+        else:
+            print("%.3f" % statistics.median(ratios) if ratios else "inf")
+    else:
         sys.exit(__doc__)
-    cmd = argv[2:]
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 1)
-        try:
-            os.execvp(cmd[0], cmd)
-        finally:
-            os._exit(127)
-    _, status, ru = os.wait4(pid, 0)
-    wall = time.monotonic() - start
-    print(json.dumps({"wall": round(wall, 3), "user": round(ru.ru_utime, 3),
-                      "sys": round(ru.ru_stime, 3), "maxrss_kb": ru.ru_maxrss,
-                      "status": os.waitstatus_to_exitcode(status)}))
 
 
-main(sys.argv)
+main(sys.argv[1:])

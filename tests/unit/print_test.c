@@ -165,6 +165,145 @@ static void test_large_output(void **state)
 	free(out);
 }
 
+/* The print layer keeps what it read of each format by its address: a
+ * buffer rewritten between calls (as a caller building its format with
+ * snprintf does) is read again each time its text changes. */
+static void test_format_buffer_rewritten(void **state)
+{
+	static const char *const texts[] = { " a %" PRIu64, " bb 0x%08" PRIx64 "!", "%" PRIu64,
+					     " a %" PRIu64, "[%-5" PRIu64 "]", "no conversion" };
+	char fmt[48], want[96];
+
+	(void)state;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+			snprintf(fmt, sizeof(fmt), "%s", texts[i]);
+			begin(false);
+			print_uint(PRINT_ANY, "k", fmt, 4242 + i);
+			char *out = end();
+			snprintf(want, sizeof(want), fmt, (uint64_t)(4242 + i));
+			assert_string_equal(out, want);
+			free(out);
+		}
+	}
+}
+
+/* Many formats at many addresses (more than the layer keeps), each read
+ * again and again, and formats too long to keep. */
+static void test_many_formats(void **state)
+{
+	enum { NFMT = 3000 };
+	static char fmts[NFMT][40];
+	char want[256], *all = malloc(NFMT * 2 * 64), *w = all;
+
+	(void)state;
+	assert_non_null(all);
+	for (int i = 0; i < NFMT; i++)
+		snprintf(fmts[i], sizeof(fmts[i]), "%d:%%0%du|", i, i % 12);
+	begin(false);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < NFMT; i++) {
+			print_uint(PRINT_ANY, "k", fmts[i], (uint64_t)i * 7919);
+			w += sprintf(w, fmts[i], (unsigned int)(i * 7919));
+		}
+	}
+	char *out = end();
+	assert_string_equal(out, all);
+	free(out);
+	begin(false);
+	print_string(PRINT_ANY, "k",
+		     "a format longer than the sixty-four bytes that are kept: %s, ok", "x");
+	print_text("a text longer than the sixty-four bytes that are kept, without a conversion.");
+	print_text("%d%% and %s", 50, "more");
+	print_text(" \\ ");
+	out = end();
+	snprintf(want, sizeof(want), "%s%s%s",
+		 "a format longer than the sixty-four bytes that are kept: x, ok",
+		 "a text longer than the sixty-four bytes that are kept, without a conversion.",
+		 "50% and more \\ ");
+	assert_string_equal(out, want);
+	free(out);
+	free(all);
+}
+
+/* JSON keys that need escaping, literal or not, short or long. */
+static void test_json_keys(void **state)
+{
+	char key[80];
+	json_object *root, *v;
+
+	(void)state;
+	snprintf(key, sizeof(key), "%s", "built \"key\"");
+	begin(true);
+	print_open_object(NULL);
+	print_uint(PRINT_ANY, "q\"uote", "%" PRIu64, 1);
+	print_uint(PRINT_ANY, "tab\there", "%" PRIu64, 2);
+	print_uint(PRINT_ANY, key, "%" PRIu64, 3);
+	print_uint(PRINT_ANY, "a key that is longer than the sixty-four bytes kept for one, surely",
+		   "%" PRIu64, 4);
+	print_open_array("ctl\x01");
+	print_close_array();
+	print_null("plain");
+	print_close_object();
+	char *out = end();
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "q\"uote", &v));
+	assert_int_equal(json_object_get_int64(v), 1);
+	assert_true(json_object_object_get_ex(root, "tab\there", &v));
+	assert_int_equal(json_object_get_int64(v), 2);
+	assert_true(json_object_object_get_ex(root, "built \"key\"", &v));
+	assert_int_equal(json_object_get_int64(v), 3);
+	assert_true(json_object_object_get_ex(
+		root, "a key that is longer than the sixty-four bytes kept for one, surely", &v));
+	assert_int_equal(json_object_get_int64(v), 4);
+	assert_true(json_object_object_get_ex(root, "ctl\x01", &v));
+	assert_true(json_object_object_get_ex(root, "plain", &v));
+	assert_null(v);
+	json_object_put(root);
+	free(out);
+}
+
+/* Output that fills the internal buffer many times over, in pieces of every
+ * length, so that its end falls at every place in them. */
+static void test_buffer_ends(void **state)
+{
+	static const char *const strs[] = { "", "a", "bc", "def", "0123456789abcdef0123",
+					    "a string of some forty-odd bytes to be copied" };
+	size_t cap = 4u << 20, n = 0;
+	char *want = malloc(cap);
+
+	(void)state;
+	assert_non_null(want);
+	begin(false);
+	for (unsigned int i = 0; n < cap - 4096; i++) {
+		const char *s = strs[i % 6];
+
+		switch (i % 4) {
+		case 0:
+			print_uint(PRINT_ANY, "k", " u %" PRIu64, (uint64_t)i * i);
+			n += (size_t)sprintf(want + n, " u %llu", (unsigned long long)i * i);
+			break;
+		case 1:
+			print_string(PRINT_ANY, "k", "[%s]", s);
+			n += (size_t)sprintf(want + n, "[%s]", s);
+			break;
+		case 2:
+			print_int(PRINT_ANY, "k", "%08" PRId64 ";", -(int64_t)i);
+			n += (size_t)sprintf(want + n, "%08lld;", -(long long)i);
+			break;
+		default:
+			print_text("\n\t");
+			n += (size_t)sprintf(want + n, "\n\t");
+		}
+	}
+	char *out = end();
+	assert_int_equal(strlen(out), n);
+	assert_memory_equal(out, want, n);
+	free(out);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +311,10 @@ int main(void)
 		cmocka_unit_test(test_text_uses_formats),
 		cmocka_unit_test(test_formats_match_libc),
 		cmocka_unit_test(test_large_output),
+		cmocka_unit_test(test_format_buffer_rewritten),
+		cmocka_unit_test(test_many_formats),
+		cmocka_unit_test(test_json_keys),
+		cmocka_unit_test(test_buffer_ends),
 	};
 	return cmocka_run_group_tests_name("print", tests, NULL, NULL);
 }

@@ -936,6 +936,61 @@ static void test_bug_number_leading_blank(void **state)
 			    "bad number '\t-2' after 'byte-soft' (0 to 18446744073709551615)");
 }
 
+/* Numbers and IPv4 addresses are read without strtoull() and inet_pton()
+ * (they were most of a batch line's parsing); the C library stays the
+ * oracle for what they take. */
+static void test_numbers_addresses_as_libc(void **state)
+{
+	static const char *const nums[] = { "0",	  "7",		"010",	  "08",
+					    "0x",	  "0x1f",	"0X1F",	  "0xg",
+					    "1a",	  "00",		"0777",	  "0x0",
+					    "4294967295", "4294967296", "0xffffffff", "0x100000000",
+					    "0xFFFFFFFF", "037777777777", "040000000000",
+					    "99999999999999999999999", "18446744073709551616" };
+	static const char *const addrs[] = { "1.2.3.4",	   "01.2.3.4", "0.0.0.0",   "255.255.255.255",
+					     "256.1.1.1",  "1.2.3",    "1.2.3.4.5", "1..2.3",
+					     "1.2.3.",	   ".1.2.3",   "1.2.3.04",  "10.0.0.1x",
+					     "1.2.3.0400", "1.2.3.00", "1.2.3.0",   "9.99.199.249" };
+	char line[512], *end;
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEM(nums); i++) {
+		unsigned long long v;
+		bool ok;
+		int r;
+
+		snprintf(line, sizeof(line), "%s reqid %s", SA, nums[i]);
+		r = parse(line);
+		errno = 0;
+		v = strtoull(nums[i], &end, 0);
+		ok = !errno && !*end && v <= UINT32_MAX;
+		if ((r == 0) != ok)
+			fail_msg("reqid '%s': %d (%s), strtoull says %s", nums[i], r, err.msg,
+				 ok ? "good" : "bad");
+		if (ok)
+			assert_int_equal(sa.info.reqid, v);
+		xc_sa_clear(&sa);
+	}
+	for (size_t i = 0; i < N_ELEM(addrs); i++) {
+		struct in_addr want;
+		bool ok = inet_pton(AF_INET, addrs[i], &want) == 1;
+		int r;
+
+		snprintf(line, sizeof(line), "src %s dst 10.0.0.2 proto esp spi 0x100 %s sel src %s/24",
+			 addrs[i], GCM, addrs[i]);
+		r = parse(line);
+		if ((r == 0) != ok)
+			fail_msg("src '%s': %d (%s), inet_pton says %s", addrs[i], r, err.msg,
+				 ok ? "good" : "bad");
+		if (ok) {
+			assert_memory_equal(&sa.info.saddr.a4, &want, 4);
+			assert_memory_equal(&sa.info.sel.saddr.a4, &want, 4);
+			assert_int_equal(sa.info.sel.prefixlen_s, 24);
+		}
+		xc_sa_clear(&sa);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -960,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bug_src_without_dst),
 		cmocka_unit_test(test_bug_number_leading_blank),
+		cmocka_unit_test(test_numbers_addresses_as_libc),
 	};
 	return cmocka_run_group_tests_name("spec", tests, NULL, NULL);
 }
