@@ -33,8 +33,10 @@ struct xc_packet {
 };
 
 /* The next packet (valid until the next call, or longer if pkt->stable):
- * 1, 0 at the end, or -errno. A classic pcap file is read in place
- * (mapped); pcapng files and interfaces through libpcap. */
+ * 1, 0 at the end, or -errno (-EAGAIN: live, nothing yet); once 0 or an
+ * error (not -EAGAIN), every later call returns it again. A classic pcap
+ * file is read in place (mapped); pcapng files and interfaces through
+ * libpcap. */
 int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err);
 
 /* Where the IP packet starts in a frame of link type dlt (DLT_* of pcap):
