@@ -36,6 +36,7 @@ struct xc_capture {
 	/* once the end or an error is reached, every later call says it again */
 	int end;            /* 1: not yet; else 0 or -errno */
 	struct xc_err end_err;
+	size_t prefetch;    /* bytes of the next record asked for ahead */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -183,6 +184,7 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->off = 24;
 	c->path = path;
 	c->end = 1;
+	c->prefetch = XC_CAPTURE_PREFETCH;
 	if (filter) {
 		c->p = pcap_open_dead_with_tstamp_precision(c->dlt, SNAPLEN, c->nsec ?
 			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
@@ -268,6 +270,11 @@ void xc_capture_close(struct xc_capture *cap)
 	free(cap);
 }
 
+void xc_capture_set_prefetch(struct xc_capture *cap, size_t bytes)
+{
+	cap->prefetch = bytes;
+}
+
 void xc_capture_break(struct xc_capture *cap)
 {
 	if (!cap->map)
@@ -293,11 +300,10 @@ static void fill(struct xc_capture *cap, struct xc_packet *pkt, const struct tim
  * hardware prefetchers stop at page boundaries, and reading each packet
  * from memory cold costs the verifier about a sixth of its time (the
  * crypto waits on it). The next record is guessed as long as this one
- * (rec bytes), at most PREFETCH. */
-#define PREFETCH 4096
+ * (rec bytes), at most cap->prefetch. */
 static void prefetch_next(const struct xc_capture *cap, size_t rec)
 {
-	size_t left = cap->size - cap->off, n = rec < PREFETCH ? rec : PREFETCH;
+	size_t left = cap->size - cap->off, n = rec < cap->prefetch ? rec : cap->prefetch;
 
 	if (n > left)
 		n = left;
