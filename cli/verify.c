@@ -449,6 +449,7 @@ enum bstate { B_FREE, B_READY, B_BUSY, B_DONE };
 struct batch {
 	struct item items[BATCH];
 	size_t n, used; /* items, and bytes of in */
+	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
 	uint8_t *in;    /* the packets, ARENA bytes */
 	uint8_t *out;   /* their plaintexts, at the same offsets */
 	enum bstate state;
@@ -473,33 +474,27 @@ struct pool {
 	size_t nw;
 };
 
-/* Ask for an ESP packet's bytes (up to 4 KiB) before they are needed:
- * read cold, they cost the crypto about a sixth of its time, and the
- * reader's prefetch (lib/capture.c) warmed another CPU's cache. */
-static void prefetch_item(const struct item *it)
-{
-	const uint8_t *esp = it->ip + it->fr.esp_off;
-	size_t n = it->fr.esp_len < 4096 ? it->fr.esp_len : 4096;
-
-	for (size_t i = 0; i < n; i += 64)
-		__builtin_prefetch(esp + i);
-}
-
 /* Open a batch's ESP packets ahead of their turn; esa: the thread's SAs
- * (NULL: the SAs themselves, on the main thread). */
+ * (NULL: the SAs themselves, on the main thread). The packets lie one
+ * after the other (in the mapped file, or copied so): the bytes up to
+ * PREFETCH ahead of the one opened are asked for as it goes, since the
+ * reading thread brought only their headers into its own cache. */
+#define PREFETCH 4096
 static void open_batch(struct vstate *st, struct batch *b, struct xc_esp_sa **esa)
 {
+	const uint8_t *pf = b->lo;
+
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
-		const uint8_t *esp = it->ip + it->fr.esp_off;
+		const uint8_t *esp = it->ip + it->fr.esp_off, *to;
 
 		if (it->kind != K_ESP)
 			continue;
-		for (size_t k = i + 1; k < b->n; k++)
-			if (b->items[k].kind == K_ESP) {
-				prefetch_item(&b->items[k]);
-				break;
-			}
+		to = b->hi - esp > PREFETCH ? esp + PREFETCH : b->hi;
+		if (pf < esp)
+			pf = esp;
+		for (; pf < to; pf += 64)
+			__builtin_prefetch(pf);
 		it->err = xc_esp_open_ahead(esa ? esa[it->v - st->sas] : it->v->esa, &it->fr, esp,
 					    it->fr.esp_len, it->seq_hi, it->plain,
 					    it->fr.esp_len, &it->res);
@@ -674,6 +669,7 @@ static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool bloc
 
 	b->n = 0;
 	b->used = 0;
+	b->lo = b->hi = NULL;
 	while (b->n < BATCH) {
 		struct item *it = &b->items[b->n];
 
@@ -694,6 +690,9 @@ static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool bloc
 				 memcpy(b->in + b->used, rd->pkt.ip, rd->pkt.ip_len);
 			it->plain = b->out + b->used;
 			b->used += rd->pkt.ip_len;
+			if (!b->lo)
+				b->lo = it->ip;
+			b->hi = it->ip + rd->pkt.ip_len;
 		}
 		if (it->kind == K_ESP)
 			it->seq_hi = xc_replay_seqhi(&it->v->replay, it->fr.seq);
@@ -738,9 +737,8 @@ static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
 		xc_err_set(&st->xe, "starting %u threads: %s", jobs, strerror(-r));
 		return r;
 	}
-	/* this thread reads the headers; the crypto, elsewhere, fetches the
-	 * rest (prefetch_item) */
-	xc_capture_set_prefetch(rd->cap, 128);
+	/* this thread reads headers; open_batch() fetches the rest */
+	xc_capture_set_prefetch(rd->cap, XC_PREFETCH_HEADERS);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct batch *b = &p->ring[p->finished % p->nb];

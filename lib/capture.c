@@ -36,7 +36,8 @@ struct xc_capture {
 	/* once the end or an error is reached, every later call says it again */
 	int end;            /* 1: not yet; else 0 or -errno */
 	struct xc_err end_err;
-	size_t prefetch;    /* bytes of the next record asked for ahead */
+	enum xc_prefetch prefetch;
+	size_t pf;          /* XC_PREFETCH_STREAM: asked for up to here */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -184,7 +185,7 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->off = 24;
 	c->path = path;
 	c->end = 1;
-	c->prefetch = XC_CAPTURE_PREFETCH;
+	c->prefetch = XC_PREFETCH_STREAM;
 	if (filter) {
 		c->p = pcap_open_dead_with_tstamp_precision(c->dlt, SNAPLEN, c->nsec ?
 			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
@@ -270,9 +271,9 @@ void xc_capture_close(struct xc_capture *cap)
 	free(cap);
 }
 
-void xc_capture_set_prefetch(struct xc_capture *cap, size_t bytes)
+void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how)
 {
-	cap->prefetch = bytes;
+	cap->prefetch = how;
 }
 
 void xc_capture_break(struct xc_capture *cap)
@@ -296,19 +297,35 @@ static void fill(struct xc_capture *cap, struct xc_packet *pkt, const struct tim
 	pkt->ip_len = pkt->link_ok ? caplen - off : 0;
 }
 
-/* Ask for the next record's bytes while this one is verified: the
- * hardware prefetchers stop at page boundaries, and reading each packet
- * from memory cold costs the verifier about a sixth of its time (the
- * crypto waits on it). The next record is guessed as long as this one
- * (rec bytes), at most cap->prefetch. */
-static void prefetch_next(const struct xc_capture *cap, size_t rec)
+/* Ask for the file's bytes ahead while the caller works on this record:
+ * the hardware prefetchers stop at page boundaries, and packets read cold
+ * from memory cost the verifier about a sixth of its time (the crypto
+ * waits for them), a thread that only reads headers most of its time.
+ * STREAM: a cursor runs PF_STREAM bytes ahead of the record handed on,
+ * each line asked for once. HEADERS: the first two lines of the next
+ * PF_RECORDS records, where they are if they are as long as this one
+ * (rec bytes): the next one's position is known only once this one's
+ * header is read, too late to wait for it. */
+#define PF_STREAM 4096
+#define PF_RECORDS 8
+static void prefetch_ahead(struct xc_capture *cap, size_t rec)
 {
-	size_t left = cap->size - cap->off, n = rec < cap->prefetch ? rec : cap->prefetch;
+	size_t to;
 
-	if (n > left)
-		n = left;
-	for (size_t i = 0; i < n; i += 64)
-		__builtin_prefetch(cap->map + cap->off + i);
+	if (cap->prefetch == XC_PREFETCH_HEADERS) {
+		for (size_t j = 0, o = cap->off; j < PF_RECORDS && cap->size - o >= 128; j++, o += rec) {
+			__builtin_prefetch(cap->map + o);
+			__builtin_prefetch(cap->map + o + 64);
+			if (cap->size - o - 128 < rec)
+				break;
+		}
+		return;
+	}
+	to = cap->size - cap->off > PF_STREAM ? cap->off + PF_STREAM : cap->size;
+	if (cap->pf < cap->off)
+		cap->pf = cap->off;
+	for (; cap->pf < to; cap->pf += 64)
+		__builtin_prefetch(cap->map + cap->pf);
 }
 
 /* The next record of a mapped file that passes the filter. */
@@ -336,7 +353,7 @@ static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_
 			return -EIO;
 		}
 		cap->off += 16 + (size_t)caplen;
-		prefetch_next(cap, 16 + (size_t)caplen);
+		prefetch_ahead(cap, 16 + (size_t)caplen);
 		sub = file32(cap, h + 4);
 		ph.ts.tv_sec = file32(cap, h);
 		ph.ts.tv_usec = cap->nsec ? sub / 1000 : sub;

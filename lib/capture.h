@@ -18,12 +18,14 @@ int xc_capture_open_file(struct xc_capture **out, const char *path, const char *
 int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char *filter,
 			 struct xc_err *err);
 void xc_capture_close(struct xc_capture *cap);
-/* A classic pcap file is read in place, and while the caller works on one
- * record, up to this many bytes of the next are asked for (prefetched into
- * this CPU's caches). A caller that hands the packets to other threads
- * wants only the headers here (128 bytes, say). Nothing for libpcap's. */
-#define XC_CAPTURE_PREFETCH 4096
-void xc_capture_set_prefetch(struct xc_capture *cap, size_t bytes);
+/* A classic pcap file is read in place, and while the caller works on a
+ * record, the bytes that follow are asked for (prefetched into this CPU's
+ * caches): STREAM (the default), all of them, some KiB ahead, for a caller
+ * that reads each packet through; HEADERS, the first 128 bytes of the next
+ * records, for one that reads only headers and hands the packets to other
+ * threads (which prefetch the rest themselves). Nothing for libpcap's. */
+enum xc_prefetch { XC_PREFETCH_STREAM, XC_PREFETCH_HEADERS };
+void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how);
 /* Stop a blocking xc_capture_next (from a signal handler too). */
 void xc_capture_break(struct xc_capture *cap);
 
