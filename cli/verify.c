@@ -452,6 +452,7 @@ struct batch {
 	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
 	uint8_t *in;    /* the packets, ARENA bytes */
 	uint8_t *out;   /* their plaintexts, at the same offsets */
+	size_t dirty;   /* bytes of out ever written, wiped at the end */
 	enum bstate state;
 };
 
@@ -543,7 +544,7 @@ static void pool_free(struct pool *p)
 	}
 	for (size_t i = 0; p->ring && i < p->nb; i++) {
 		if (p->ring[i].out)
-			explicit_bzero(p->ring[i].out, ARENA);
+			explicit_bzero(p->ring[i].out, p->ring[i].dirty);
 		free(p->ring[i].in);
 		free(p->ring[i].out);
 	}
@@ -690,6 +691,8 @@ static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool bloc
 				 memcpy(b->in + b->used, rd->pkt.ip, rd->pkt.ip_len);
 			it->plain = b->out + b->used;
 			b->used += rd->pkt.ip_len;
+			if (b->dirty < b->used)
+				b->dirty = b->used;
 			if (!b->lo)
 				b->lo = it->ip;
 			b->hi = it->ip + rd->pkt.ip_len;
