@@ -473,6 +473,7 @@ struct pool {
 	bool quit;
 	struct worker *w;
 	size_t nw;
+	struct xc_capture *cap;
 };
 
 /* Open a batch's ESP packets ahead of their turn; esa: the thread's SAs
@@ -518,6 +519,8 @@ static void *worker_main(void *arg)
 		b = &p->ring[p->taken++ % p->nb];
 		b->state = B_BUSY;
 		pthread_mutex_unlock(&p->mu);
+		/* the reading thread has no time to fault the file in */
+		xc_capture_populate(p->cap, b->hi);
 		open_batch(p->st, b, w->esa);
 		pthread_mutex_lock(&p->mu);
 		b->state = B_DONE;
@@ -742,6 +745,7 @@ static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
 	}
 	/* this thread reads headers; open_batch() fetches the rest */
 	xc_capture_set_prefetch(rd->cap, XC_PREFETCH_HEADERS);
+	p->cap = rd->cap;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct batch *b = &p->ring[p->finished % p->nb];

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct xc_capture {
 	struct xc_err end_err;
 	enum xc_prefetch prefetch;
 	size_t pf;          /* XC_PREFETCH_STREAM: asked for up to here */
+	_Atomic size_t populated; /* page tables filled (or being filled) up to here */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -130,6 +132,36 @@ static int finish_open(struct xc_capture **out, pcap_t *p, const char *what, con
 	return 0;
 }
 
+/* A mapped file's page tables are filled ahead of the reader, POPULATE
+ * bytes at a time, up to POPULATE_AHEAD beyond where it is (as
+ * MAP_POPULATE would, all at once, before the first packet): by the reader
+ * itself, or by other threads (xc_capture_populate) so that the reader,
+ * on its own the slowest of them, does not. Each chunk is claimed once. */
+#define POPULATE (2u << 20)
+#define POPULATE_AHEAD (8u << 20)
+static void populate(struct xc_capture *c, size_t at)
+{
+	size_t to = c->size - at > POPULATE_AHEAD ? at + POPULATE_AHEAD : c->size;
+	size_t from = atomic_load_explicit(&c->populated, memory_order_relaxed);
+
+	while (from < to) {
+		if (!atomic_compare_exchange_weak_explicit(&c->populated, &from, from + POPULATE,
+							   memory_order_relaxed,
+							   memory_order_relaxed))
+			continue; /* another thread took it: from is what it left */
+		/* older kernels lack it: the pages then come as the reader faults */
+		madvise((void *)(c->map + from), c->size - from < POPULATE ? c->size - from : POPULATE,
+			MADV_POPULATE_READ);
+		from += POPULATE;
+	}
+}
+
+void xc_capture_populate(struct xc_capture *cap, const uint8_t *at)
+{
+	if (cap->map && at >= cap->map && at <= cap->map + cap->size)
+		populate(cap, (size_t)(at - cap->map));
+}
+
 static uint32_t file32(const struct xc_capture *c, const uint8_t *p)
 {
 	uint32_t v;
@@ -173,7 +205,7 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	}
 	linktype = file32(c, head + 20) & 0x03ffffff;
 	c->dlt = linktype == LINKTYPE_RAW ? DLT_RAW : (int)linktype;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		r = -errno;
 		xc_err_set(err, "cannot read capture '%s': %s", path, strerror(errno));
@@ -183,6 +215,8 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->map = map;
 	c->size = (size_t)st.st_size;
 	c->off = 24;
+	atomic_init(&c->populated, 0);
+	populate(c, 0);
 	c->path = path;
 	c->end = 1;
 	c->prefetch = XC_PREFETCH_STREAM;
@@ -353,6 +387,9 @@ static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_
 			return -EIO;
 		}
 		cap->off += 16 + (size_t)caplen;
+		if (atomic_load_explicit(&cap->populated, memory_order_relaxed) <
+		    cap->off + POPULATE_AHEAD / 2)
+			populate(cap, cap->off);
 		prefetch_ahead(cap, 16 + (size_t)caplen);
 		sub = file32(cap, h + 4);
 		ph.ts.tv_sec = file32(cap, h);

@@ -26,6 +26,12 @@ void xc_capture_close(struct xc_capture *cap);
  * threads (which prefetch the rest themselves). Nothing for libpcap's. */
 enum xc_prefetch { XC_PREFETCH_STREAM, XC_PREFETCH_HEADERS };
 void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how);
+/* A classic pcap file's pages are made readable ahead of the reader, in
+ * steps, by xc_capture_next() itself; another thread that handles the
+ * packets at `at` (a pointer into the file's bytes, as handed on) can do
+ * it for the reader, to spare it the time: up to some MiB beyond `at`.
+ * Safe from any thread while the capture is open. Nothing for libpcap's. */
+void xc_capture_populate(struct xc_capture *cap, const uint8_t *at);
 /* Stop a blocking xc_capture_next (from a signal handler too). */
 void xc_capture_break(struct xc_capture *cap);
 
