@@ -632,6 +632,7 @@ static int next_packet(struct reader *rd, struct vstate *st)
 static int run_serial(struct vstate *st, struct reader *rd)
 {
 	uint8_t *plain = malloc(PKT_MAX);
+	size_t dirty = 0; /* bytes of plain ever written */
 	struct item it;
 	int r;
 
@@ -655,10 +656,11 @@ static int run_serial(struct vstate *st, struct reader *rd)
 			}
 		}
 		finish(st, &it);
-		if (it.kind == K_ESP)
-			explicit_bzero(plain, it.res.plain_len);
+		/* the next packet overwrites the plaintext; wiped at the end */
+		if (it.kind == K_ESP && dirty < it.fr.esp_len)
+			dirty = it.fr.esp_len;
 	}
-	explicit_bzero(plain, PKT_MAX);
+	explicit_bzero(plain, dirty);
 	free(plain);
 	return r;
 }
