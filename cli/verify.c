@@ -449,8 +449,10 @@ enum bstate { B_FREE, B_READY, B_BUSY, B_DONE };
 struct batch {
 	struct item items[BATCH];
 	size_t n, used; /* items, and bytes of in */
+	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
 	uint8_t *in;    /* the packets, ARENA bytes */
 	uint8_t *out;   /* their plaintexts, at the same offsets */
+	size_t dirty;   /* bytes of out ever written, wiped at the end */
 	enum bstate state;
 };
 
@@ -471,18 +473,30 @@ struct pool {
 	bool quit;
 	struct worker *w;
 	size_t nw;
+	struct xc_capture *cap;
 };
 
 /* Open a batch's ESP packets ahead of their turn; esa: the thread's SAs
- * (NULL: the SAs themselves, on the main thread). */
+ * (NULL: the SAs themselves, on the main thread). The packets lie one
+ * after the other (in the mapped file, or copied so): the bytes up to
+ * PREFETCH ahead of the one opened are asked for as it goes, since the
+ * reading thread brought only their headers into its own cache. */
+#define PREFETCH 4096
 static void open_batch(struct vstate *st, struct batch *b, struct xc_esp_sa **esa)
 {
+	const uint8_t *pf = b->lo;
+
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
-		const uint8_t *esp = it->ip + it->fr.esp_off;
+		const uint8_t *esp = it->ip + it->fr.esp_off, *to;
 
 		if (it->kind != K_ESP)
 			continue;
+		to = b->hi - esp > PREFETCH ? esp + PREFETCH : b->hi;
+		if (pf < esp)
+			pf = esp;
+		for (; pf < to; pf += 64)
+			__builtin_prefetch(pf);
 		it->err = xc_esp_open_ahead(esa ? esa[it->v - st->sas] : it->v->esa, &it->fr, esp,
 					    it->fr.esp_len, it->seq_hi, it->plain,
 					    it->fr.esp_len, &it->res);
@@ -505,6 +519,8 @@ static void *worker_main(void *arg)
 		b = &p->ring[p->taken++ % p->nb];
 		b->state = B_BUSY;
 		pthread_mutex_unlock(&p->mu);
+		/* the reading thread has no time to fault the file in */
+		xc_capture_populate(p->cap, b->hi);
 		open_batch(p->st, b, w->esa);
 		pthread_mutex_lock(&p->mu);
 		b->state = B_DONE;
@@ -531,7 +547,7 @@ static void pool_free(struct pool *p)
 	}
 	for (size_t i = 0; p->ring && i < p->nb; i++) {
 		if (p->ring[i].out)
-			explicit_bzero(p->ring[i].out, ARENA);
+			explicit_bzero(p->ring[i].out, p->ring[i].dirty);
 		free(p->ring[i].in);
 		free(p->ring[i].out);
 	}
@@ -616,6 +632,7 @@ static int next_packet(struct reader *rd, struct vstate *st)
 static int run_serial(struct vstate *st, struct reader *rd)
 {
 	uint8_t *plain = malloc(PKT_MAX);
+	size_t dirty = 0; /* bytes of plain ever written */
 	struct item it;
 	int r;
 
@@ -639,10 +656,11 @@ static int run_serial(struct vstate *st, struct reader *rd)
 			}
 		}
 		finish(st, &it);
-		if (it.kind == K_ESP)
-			explicit_bzero(plain, it.res.plain_len);
+		/* the next packet overwrites the plaintext; wiped at the end */
+		if (it.kind == K_ESP && dirty < it.fr.esp_len)
+			dirty = it.fr.esp_len;
 	}
-	explicit_bzero(plain, PKT_MAX);
+	explicit_bzero(plain, dirty);
 	free(plain);
 	return r;
 }
@@ -657,6 +675,7 @@ static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool bloc
 
 	b->n = 0;
 	b->used = 0;
+	b->lo = b->hi = NULL;
 	while (b->n < BATCH) {
 		struct item *it = &b->items[b->n];
 
@@ -677,6 +696,11 @@ static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool bloc
 				 memcpy(b->in + b->used, rd->pkt.ip, rd->pkt.ip_len);
 			it->plain = b->out + b->used;
 			b->used += rd->pkt.ip_len;
+			if (b->dirty < b->used)
+				b->dirty = b->used;
+			if (!b->lo)
+				b->lo = it->ip;
+			b->hi = it->ip + rd->pkt.ip_len;
 		}
 		if (it->kind == K_ESP)
 			it->seq_hi = xc_replay_seqhi(&it->v->replay, it->fr.seq);
@@ -705,7 +729,9 @@ static int finish_batch(struct vstate *st, struct batch *b)
 		}
 		finish(st, it);
 	}
-	explicit_bzero(b->out, b->used);
+	/* the plaintexts stay until the next batch here overwrites them, and
+	 * pool_free() wipes the arenas: wiped here, on this thread, they
+	 * would be pulled over from the cache of the one that wrote them */
 	return r;
 }
 
@@ -719,6 +745,9 @@ static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
 		xc_err_set(&st->xe, "starting %u threads: %s", jobs, strerror(-r));
 		return r;
 	}
+	/* this thread reads headers; open_batch() fetches the rest */
+	xc_capture_set_prefetch(rd->cap, XC_PREFETCH_HEADERS);
+	p->cap = rd->cap;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct batch *b = &p->ring[p->finished % p->nb];

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,12 @@ struct xc_capture {
 	bool filtering;
 	struct bpf_program prog;
 	const char *path;
+	/* once the end or an error is reached, every later call says it again */
+	int end;            /* 1: not yet; else 0 or -errno */
+	struct xc_err end_err;
+	enum xc_prefetch prefetch;
+	size_t pf;          /* XC_PREFETCH_STREAM: asked for up to here */
+	_Atomic size_t populated; /* page tables filled (or being filled) up to here */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -120,8 +127,39 @@ static int finish_open(struct xc_capture **out, pcap_t *p, const char *what, con
 	}
 	cap->p = p;
 	cap->dlt = pcap_datalink(p);
+	cap->end = 1;
 	*out = cap;
 	return 0;
+}
+
+/* A mapped file's page tables are filled ahead of the reader, POPULATE
+ * bytes at a time, up to POPULATE_AHEAD beyond where it is (as
+ * MAP_POPULATE would, all at once, before the first packet): by the reader
+ * itself, or by other threads (xc_capture_populate) so that the reader,
+ * on its own the slowest of them, does not. Each chunk is claimed once. */
+#define POPULATE (2u << 20)
+#define POPULATE_AHEAD (8u << 20)
+static void populate(struct xc_capture *c, size_t at)
+{
+	size_t to = c->size - at > POPULATE_AHEAD ? at + POPULATE_AHEAD : c->size;
+	size_t from = atomic_load_explicit(&c->populated, memory_order_relaxed);
+
+	while (from < to) {
+		if (!atomic_compare_exchange_weak_explicit(&c->populated, &from, from + POPULATE,
+							   memory_order_relaxed,
+							   memory_order_relaxed))
+			continue; /* another thread took it: from is what it left */
+		/* older kernels lack it: the pages then come as the reader faults */
+		madvise((void *)(c->map + from), c->size - from < POPULATE ? c->size - from : POPULATE,
+			MADV_POPULATE_READ);
+		from += POPULATE;
+	}
+}
+
+void xc_capture_populate(struct xc_capture *cap, const uint8_t *at)
+{
+	if (cap->map && at >= cap->map && at <= cap->map + cap->size)
+		populate(cap, (size_t)(at - cap->map));
 }
 
 static uint32_t file32(const struct xc_capture *c, const uint8_t *p)
@@ -167,7 +205,7 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	}
 	linktype = file32(c, head + 20) & 0x03ffffff;
 	c->dlt = linktype == LINKTYPE_RAW ? DLT_RAW : (int)linktype;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		r = -errno;
 		xc_err_set(err, "cannot read capture '%s': %s", path, strerror(errno));
@@ -177,7 +215,11 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->map = map;
 	c->size = (size_t)st.st_size;
 	c->off = 24;
+	atomic_init(&c->populated, 0);
+	populate(c, 0);
 	c->path = path;
+	c->end = 1;
+	c->prefetch = XC_PREFETCH_STREAM;
 	if (filter) {
 		c->p = pcap_open_dead_with_tstamp_precision(c->dlt, SNAPLEN, c->nsec ?
 			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
@@ -263,6 +305,11 @@ void xc_capture_close(struct xc_capture *cap)
 	free(cap);
 }
 
+void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how)
+{
+	cap->prefetch = how;
+}
+
 void xc_capture_break(struct xc_capture *cap)
 {
 	if (!cap->map)
@@ -282,6 +329,37 @@ static void fill(struct xc_capture *cap, struct xc_packet *pkt, const struct tim
 	pkt->link_ok = xc_link_ip_offset(cap->dlt, data, caplen, &off) == 0;
 	pkt->ip = data + (pkt->link_ok ? off : 0);
 	pkt->ip_len = pkt->link_ok ? caplen - off : 0;
+}
+
+/* Ask for the file's bytes ahead while the caller works on this record:
+ * the hardware prefetchers stop at page boundaries, and packets read cold
+ * from memory cost the verifier about a sixth of its time (the crypto
+ * waits for them), a thread that only reads headers most of its time.
+ * STREAM: a cursor runs PF_STREAM bytes ahead of the record handed on,
+ * each line asked for once. HEADERS: the first two lines of the next
+ * PF_RECORDS records, where they are if they are as long as this one
+ * (rec bytes): the next one's position is known only once this one's
+ * header is read, too late to wait for it. */
+#define PF_STREAM 4096
+#define PF_RECORDS 8
+static void prefetch_ahead(struct xc_capture *cap, size_t rec)
+{
+	size_t to;
+
+	if (cap->prefetch == XC_PREFETCH_HEADERS) {
+		for (size_t j = 0, o = cap->off; j < PF_RECORDS && cap->size - o >= 128; j++, o += rec) {
+			__builtin_prefetch(cap->map + o);
+			__builtin_prefetch(cap->map + o + 64);
+			if (cap->size - o - 128 < rec)
+				break;
+		}
+		return;
+	}
+	to = cap->size - cap->off > PF_STREAM ? cap->off + PF_STREAM : cap->size;
+	if (cap->pf < cap->off)
+		cap->pf = cap->off;
+	for (; cap->pf < to; cap->pf += 64)
+		__builtin_prefetch(cap->map + cap->pf);
 }
 
 /* The next record of a mapped file that passes the filter. */
@@ -309,6 +387,10 @@ static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_
 			return -EIO;
 		}
 		cap->off += 16 + (size_t)caplen;
+		if (atomic_load_explicit(&cap->populated, memory_order_relaxed) <
+		    cap->off + POPULATE_AHEAD / 2)
+			populate(cap, cap->off);
+		prefetch_ahead(cap, 16 + (size_t)caplen);
 		sub = file32(cap, h + 4);
 		ph.ts.tv_sec = file32(cap, h);
 		ph.ts.tv_usec = cap->nsec ? sub / 1000 : sub;
@@ -322,15 +404,12 @@ static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_
 	}
 }
 
-int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err)
+static int next_libpcap(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int r;
+	int r = pcap_next_ex(cap->p, &h, &data);
 
-	if (cap->map)
-		return next_mapped(cap, pkt, err);
-	r = pcap_next_ex(cap->p, &h, &data);
 	if (r == PCAP_ERROR_BREAK || r == PCAP_ERROR_NOT_ACTIVATED)
 		return 0;
 	if (r == PCAP_ERROR) {
@@ -341,6 +420,22 @@ int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err
 		return -EAGAIN;
 	fill(cap, pkt, &h->ts, data, h->caplen, h->len);
 	return 1;
+}
+
+int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err)
+{
+	int r;
+
+	if (cap->end != 1) {
+		*err = cap->end_err;
+		return cap->end;
+	}
+	r = cap->map ? next_mapped(cap, pkt, err) : next_libpcap(cap, pkt, err);
+	if (r == 0 || (r < 0 && r != -EAGAIN)) {
+		cap->end = r;
+		cap->end_err = r ? *err : (struct xc_err){ "" };
+	}
+	return r;
 }
 
 struct xc_pcap_out {

@@ -18,6 +18,20 @@ int xc_capture_open_file(struct xc_capture **out, const char *path, const char *
 int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char *filter,
 			 struct xc_err *err);
 void xc_capture_close(struct xc_capture *cap);
+/* A classic pcap file is read in place, and while the caller works on a
+ * record, the bytes that follow are asked for (prefetched into this CPU's
+ * caches): STREAM (the default), all of them, some KiB ahead, for a caller
+ * that reads each packet through; HEADERS, the first 128 bytes of the next
+ * records, for one that reads only headers and hands the packets to other
+ * threads (which prefetch the rest themselves). Nothing for libpcap's. */
+enum xc_prefetch { XC_PREFETCH_STREAM, XC_PREFETCH_HEADERS };
+void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how);
+/* A classic pcap file's pages are made readable ahead of the reader, in
+ * steps, by xc_capture_next() itself; another thread that handles the
+ * packets at `at` (a pointer into the file's bytes, as handed on) can do
+ * it for the reader, to spare it the time: up to some MiB beyond `at`.
+ * Safe from any thread while the capture is open. Nothing for libpcap's. */
+void xc_capture_populate(struct xc_capture *cap, const uint8_t *at);
 /* Stop a blocking xc_capture_next (from a signal handler too). */
 void xc_capture_break(struct xc_capture *cap);
 
@@ -33,8 +47,10 @@ struct xc_packet {
 };
 
 /* The next packet (valid until the next call, or longer if pkt->stable):
- * 1, 0 at the end, or -errno. A classic pcap file is read in place
- * (mapped); pcapng files and interfaces through libpcap. */
+ * 1, 0 at the end, or -errno (-EAGAIN: live, nothing yet); once 0 or an
+ * error (not -EAGAIN), every later call returns it again. A classic pcap
+ * file is read in place (mapped); pcapng files and interfaces through
+ * libpcap. */
 int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err);
 
 /* Where the IP packet starts in a frame of link type dlt (DLT_* of pcap):

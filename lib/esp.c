@@ -56,7 +56,10 @@ struct xc_esp_sa {
 	bool ctr;               /* rfc3686: counter block salt || IV || 1 */
 	bool cbc;               /* a CBC cipher, chained across packets (open_authenc) */
 	EVP_CIPHER_CTX *cipher; /* NULL: ecb(cipher_null) */
-	EVP_MAC_CTX *mac;       /* NULL: digest_null or none */
+	EVP_MAC_CTX *mac;       /* CMAC; NULL: HMAC below, digest_null or none */
+	/* HMAC (RFC 2104): the digest's state after the key ^ ipad block and
+	 * after the key ^ opad block, made once; each packet works on a copy */
+	EVP_MD_CTX *hmac_in, *hmac_out, *hmac_work;
 	uint64_t hard_bytes, hard_packets, soft_bytes, soft_packets;
 	uint64_t cur_bytes, cur_packets;
 	bool expired, dying;
@@ -166,6 +169,64 @@ static int set_cipher(struct xc_esp_sa *e, const struct xc_alg_info *info,
 	return 0;
 }
 
+/* HMAC as RFC 2104 builds it on the digest: H(K ^ opad, H(K ^ ipad, text)),
+ * K the key (hashed first if longer than a block) padded with zeros to
+ * the block. The two keyed states are made here; per packet, copying them
+ * saves EVP_MAC's parameter round (about 3% of the HMAC-SHA256 time of a
+ * 1400-byte packet). The kernel's HMAC takes a key of any length, empty
+ * included. */
+static int set_hmac(struct xc_esp_sa *e, const struct xc_alg_info *info,
+		    const struct xc_sa_alg *alg, const char *digest, struct xc_err *err)
+{
+	uint8_t k[128], pad[128];
+	EVP_MD *md = EVP_MD_fetch(NULL, digest, NULL);
+	unsigned int klen = alg->key_len, block;
+	int r = -ENOMEM, ok;
+
+	if (!md) {
+		xc_err_set(err, "OpenSSL has no %s here", digest);
+		return -EOPNOTSUPP;
+	}
+	block = (unsigned int)EVP_MD_get_block_size(md);
+	if (block > sizeof(k) || (unsigned int)EVP_MD_get_size(md) > MAX_ICV) {
+		xc_err_set(err, "'%s': OpenSSL's %s has a block of %u bytes", info->name, digest,
+			   block);
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	memset(k, 0, sizeof(k));
+	if (klen > block) {
+		ok = EVP_Digest(alg->key, klen, k, &klen, md, NULL);
+		if (!ok) {
+			r = -EIO;
+			goto out;
+		}
+	} else if (klen) {
+		memcpy(k, alg->key, klen);
+	}
+	if (!(e->hmac_in = EVP_MD_CTX_new()) || !(e->hmac_out = EVP_MD_CTX_new()) ||
+	    !(e->hmac_work = EVP_MD_CTX_new()))
+		goto out;
+	for (unsigned int i = 0; i < block; i++)
+		pad[i] = k[i] ^ 0x36;
+	ok = EVP_DigestInit_ex2(e->hmac_in, md, NULL) && EVP_DigestUpdate(e->hmac_in, pad, block);
+	for (unsigned int i = 0; i < block; i++)
+		pad[i] = k[i] ^ 0x5c;
+	ok = ok && EVP_DigestInit_ex2(e->hmac_out, md, NULL) &&
+	     EVP_DigestUpdate(e->hmac_out, pad, block);
+	if (!ok) {
+		xc_err_set(err, "OpenSSL refused the key for '%s' (HMAC %s)", info->name, digest);
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	r = 0;
+out:
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(pad, sizeof(pad));
+	EVP_MD_free(md); /* the contexts hold their own references */
+	return r;
+}
+
 static int set_mac(struct xc_esp_sa *e, const struct xc_alg_info *info, const struct xc_sa_alg *alg,
 		   struct xc_err *err)
 {
@@ -204,6 +265,8 @@ static int set_mac(struct xc_esp_sa *e, const struct xc_alg_info *info, const st
 			   alg->key_len);
 		return -EINVAL;
 	}
+	if (!strcmp(mname, "HMAC"))
+		return set_hmac(e, info, alg, value, err);
 	if (!(m = EVP_MAC_fetch(NULL, mname, NULL))) {
 		xc_err_set(err, "OpenSSL has no %s here", mname);
 		return -EOPNOTSUPP;
@@ -355,7 +418,10 @@ void xc_esp_sa_free(struct xc_esp_sa *esa)
 	if (!esa)
 		return;
 	EVP_CIPHER_CTX_free(esa->cipher); /* cleanses the key schedule */
-	EVP_MAC_CTX_free(esa->mac);       /* likewise the HMAC pads */
+	EVP_MAC_CTX_free(esa->mac);       /* likewise the CMAC key */
+	EVP_MD_CTX_free(esa->hmac_in);    /* and the keyed HMAC states */
+	EVP_MD_CTX_free(esa->hmac_out);
+	EVP_MD_CTX_free(esa->hmac_work);
 	explicit_bzero(esa, sizeof(*esa));
 	free(esa);
 }
@@ -679,7 +745,24 @@ static int open_authenc(struct xc_esp_sa *e, const uint8_t *pkt, const uint8_t *
 	size_t n;
 	int outl;
 
-	if (e->mac) {
+	if (e->hmac_in) {
+		EVP_MD_CTX *w = e->hmac_work;
+		uint8_t inner[MAX_ICV];
+		unsigned int in_len, out_len;
+		int ok;
+
+		put32(hi, seq_hi);
+		ok = EVP_MD_CTX_copy_ex(w, e->hmac_in) &&
+		     EVP_DigestUpdate(w, pkt, ESP_HDR + e->ivlen + ctlen) &&
+		     (!e->esn || EVP_DigestUpdate(w, hi, 4)) && EVP_DigestFinal_ex(w, inner, &in_len) &&
+		     EVP_MD_CTX_copy_ex(w, e->hmac_out) && EVP_DigestUpdate(w, inner, in_len) &&
+		     EVP_DigestFinal_ex(w, mac, &out_len);
+		explicit_bzero(inner, sizeof(inner));
+		if (!ok || out_len < e->icvlen)
+			return -EIO;
+		if (CRYPTO_memcmp(mac, ct + ctlen, e->icvlen))
+			return -EBADMSG;
+	} else if (e->mac) {
 		put32(hi, seq_hi);
 		if (!EVP_MAC_init(e->mac, NULL, 0, NULL) ||
 		    !EVP_MAC_update(e->mac, pkt, ESP_HDR + e->ivlen + ctlen) ||
@@ -1053,10 +1136,16 @@ int xc_esp_sa_clone(const struct xc_esp_sa *esa, struct xc_esp_sa **out)
 	memcpy(c, esa, sizeof(*c));
 	c->cipher = NULL;
 	c->mac = NULL;
+	c->hmac_in = c->hmac_out = c->hmac_work = NULL;
 	if (esa->cipher &&
 	    (!(c->cipher = EVP_CIPHER_CTX_new()) || !EVP_CIPHER_CTX_copy(c->cipher, esa->cipher)))
 		goto out;
 	if (esa->mac && !(c->mac = EVP_MAC_CTX_dup(esa->mac)))
+		goto out;
+	if (esa->hmac_in &&
+	    (!(c->hmac_in = EVP_MD_CTX_new()) || !EVP_MD_CTX_copy_ex(c->hmac_in, esa->hmac_in) ||
+	     !(c->hmac_out = EVP_MD_CTX_new()) || !EVP_MD_CTX_copy_ex(c->hmac_out, esa->hmac_out) ||
+	     !(c->hmac_work = EVP_MD_CTX_new())))
 		goto out;
 	*out = c;
 	c = NULL;

@@ -160,9 +160,10 @@ bool xc_esp_frame_matches(const struct xc_sa *sa, const struct xc_frame *f);
  * flag), -ENOSPC (out too small), -E2BIG (len over 1 GiB), -EIO (OpenSSL
  * failed). A frame of kind ESP with esp_len < 8 has no SPI to look up: the
  * kernel counts it XfrmInHdrError before any SA (xc_esp_frame_matches()
- * is false for it). No allocation per packet but OpenSSL 3.0's own in each
- * HMAC re-init (its digest providers make a new context on every init; the
- * AEADs, CMAC and the ciphers allocate nothing). */
+ * is false for it). No allocation per packet but OpenSSL 3.0's own for
+ * HMAC: each packet starts from copies of the two keyed digest states, and
+ * every EVP_MD_CTX_copy_ex makes a new context (the AEADs, CMAC and the
+ * ciphers allocate nothing). */
 int xc_esp_verify(struct xc_esp_sa *esa, struct xc_replay *r, const struct xc_frame *frame,
 		  const uint8_t *pkt, size_t len, uint8_t *out, size_t out_len,
 		  struct xc_esp_result *res);

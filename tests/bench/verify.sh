@@ -11,10 +11,18 @@
 #     tshark with ESP decryption, the SAs from an esp_sa table
 # Each timed command runs XFRMCTL_BENCH_RUNS times (default 5); the best run
 # counts (the machine is shared: the others measure the neighbours). Rates
-# are given by CPU time, as openssl speed gives its own (it divides by CPU
-# time unless -elapsed), and by wall-clock time; the one-thread ratios are
+# are given by CPU time and by wall-clock time; the one-thread ratios are
 # of CPU-time rates, --jobs 2's speedup of wall-clock times (and says the
 # load average it ran under: on a busy machine there is no second CPU).
+# What openssl speed measures (apps/speed.c, 3.0): user CPU time (times(),
+# unless -elapsed) of a loop over one buffer of -bytes, hot in the cache;
+# -decrypt -evp aes-128-cbc is EVP_DecryptUpdate over that buffer again and
+# again, one CBC stream (no IV set per buffer); -hmac sha256 is
+# EVP_MAC_init (the key kept) + update + final per buffer, as lib/esp.c
+# does per packet; aes-128-gcm with -decrypt sets the IV, the tag and 13
+# bytes of AAD per buffer. xfrmctl's CPU time is user + system of the whole
+# run: start, SAs, reading the capture (mapped), every packet's parse and
+# replay check besides the crypto. So the ratio is, if anything, strict.
 # Environment: XFRMCTL_BIN, XFRMCTL_BENCH_PACKETS (100000), CC.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)

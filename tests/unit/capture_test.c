@@ -168,6 +168,10 @@ static void test_cut_and_bad(void **state)
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), -EIO);
 	assert_non_null(strstr(err.msg, "truncated dump file"));
+	/* an error stays: the same again, not the records after it */
+	err.msg[0] = '\0';
+	assert_int_equal(xc_capture_next(cap, &pkt, &err), -EIO);
+	assert_non_null(strstr(err.msg, "truncated dump file"));
 	xc_capture_close(cap);
 	/* a record header cut */
 	write_file(0xa1b2c3d4, true, 1, 2, 60);
@@ -221,6 +225,7 @@ static void test_pcapng(void **state)
 	assert_memory_equal(pkt.ip, ip, n);
 	assert_int_equal(pkt.stable, 0);
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0);
+	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0); /* the end stays */
 	xc_capture_close(cap);
 }
 

@@ -2,9 +2,10 @@
  * OpenSSL makes goes through counting functions (set before its first), and
  * 2,000 packets verified must add none, for each kind of transform, one
  * thread and ahead of the turn alike. The exception, measured and pinned
- * here: OpenSSL 3.0's HMAC allocates a digest context on every re-init
- * (its providers make a new one per init; later versions reuse it). The
- * packets are sealed here with EVP one-shots, outside the counted loop. */
+ * here: HMAC starts each packet from copies of the keyed digest states
+ * (lib/esp.c), and OpenSSL 3.0 allocates a new digest context on every
+ * EVP_MD_CTX_copy_ex (its providers' dupctx), two per packet. The packets
+ * are sealed here with EVP one-shots, outside the counted loop. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>

@@ -710,6 +710,13 @@ static const struct cfg cfgs[] = {
 	  "HMAC", "SHA512" },
 	{ NULL, "cbc(aes)", "hmac(md5)", CBC, 16, 0, 16, 16, 16, 12, false, "AES-128-CBC", "HMAC",
 	  "MD5" },
+	/* HMAC keys of any length, as the kernel takes them: none, one, a block */
+	{ NULL, "cbc(aes)", "hmac(sha256)", CBC, 16, 0, 16, 16, 0, 16, true, "AES-128-CBC", "HMAC",
+	  "SHA256" },
+	{ NULL, "cbc(aes)", "hmac(sha1)", CBC, 16, 0, 16, 16, 1, 12, false, "AES-128-CBC", "HMAC",
+	  "SHA1" },
+	{ NULL, "cbc(aes)", "hmac(sha512)", CBC, 16, 0, 16, 16, 64, 32, false, "AES-128-CBC",
+	  "HMAC", "SHA512" },
 	{ NULL, "cbc(aes)", "cmac(aes)", CBC, 16, 0, 16, 16, 16, 12, false, "AES-128-CBC", "CMAC",
 	  "AES-128-CBC" },
 	{ NULL, "cbc(aes)", NULL, CBC, 16, 0, 16, 16, 0, 0, false, "AES-128-CBC", 0, 0 },

@@ -3,8 +3,9 @@
  * the arithmetic): legacy (xfrm_replay_check_legacy / xfrm_replay_advance),
  * bmp (xfrm_replay_check_bmp / _advance_bmp), ESN (xfrm_replay_check_esn,
  * xfrm_replay_seqhi, xfrm_replay_advance_esn), window 0, sequence number 0,
- * the wrap of the low 32 bits with windows of 32, 64 and 4096, and what the
- * kernel does with a ring window that is no power of two. */
+ * the wrap of the low 32 bits with windows of 32, 64 and 4096 (ESN) and
+ * their top without ESN, and what the kernel does with a ring window that
+ * is no power of two. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -130,6 +131,36 @@ static void test_legacy(void **state)
 	/* no ESN: the high bits are always 0 */
 	expect(&r, 1, XC_REPLAY_TOO_OLD, 0);
 	assert_int_equal(xc_replay_top(&r), 40);
+}
+
+/* Without ESN the low 32 bits are all there is: at the top they do not
+ * wrap, sequence number 1 after 0xffffffff is far too old (the sender must
+ * rekey). Windows 32 (legacy), 64 and 4096 (bmp). */
+static void test_no_esn_top(void **state)
+{
+	static const struct {
+		enum xc_replay_mode mode;
+		uint32_t window;
+	} cases[] = { { XC_REPLAY_LEGACY, 32 }, { XC_REPLAY_BMP, 64 }, { XC_REPLAY_BMP, 4096 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct xc_replay r = mk(cases[i].mode, cases[i].window);
+		uint32_t w = cases[i].window;
+
+		assert_int_equal(take(&r, 0xfffffffe), XC_REPLAY_OK);
+		assert_int_equal(take(&r, 0xffffffff), XC_REPLAY_OK);
+		assert_int_equal(xc_replay_top(&r), 0xffffffffu);
+		expect(&r, 1, XC_REPLAY_TOO_OLD, 0);          /* diff 0xfffffffe */
+		expect(&r, 0, XC_REPLAY_ZERO, 0);
+		expect(&r, 0xffffffff, XC_REPLAY_REPLAYED, 0); /* diff 0 */
+		expect(&r, 0xfffffffe, XC_REPLAY_REPLAYED, 0); /* diff 1 */
+		expect(&r, 0xfffffffd, XC_REPLAY_OK, 0);       /* diff 2, never seen */
+		expect(&r, 0xffffffff - (w - 1), XC_REPLAY_OK, 0); /* diff w - 1 */
+		expect(&r, 0xffffffff - w, XC_REPLAY_TOO_OLD, 0);  /* diff w */
+		assert_int_equal(take(&r, 0xffffffff - (w - 1)), XC_REPLAY_OK);
+		expect(&r, 0xffffffff - (w - 1), XC_REPLAY_REPLAYED, 0);
+	}
 }
 
 static void test_legacy_small_window(void **state)
@@ -411,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_init_sa),
 		cmocka_unit_test(test_legacy),
 		cmocka_unit_test(test_legacy_small_window),
+		cmocka_unit_test(test_no_esn_top),
 		cmocka_unit_test(test_window_zero),
 		cmocka_unit_test(test_bmp_64),
 		cmocka_unit_test(test_bmp_4096),
