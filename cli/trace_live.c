@@ -88,7 +88,7 @@ static void usage(FILE *f)
 	      "        [ --no-modprobe ]\n"
 	      "PATH := software | offload\n"
 	      "--duration: stop after SECS of tracing; --count: after N packets (of --spi);\n"
-	      "--events: a line per packet per hop (default: counts every second);\n"
+	      "--events: a line per packet (default: counts every second);\n"
 	      "--port: the NAT-T port (default 4500); --expect-path (needs --spi): exit 3\n"
 	      "unless that SA's packets were seen and all took PATH (software: esp_input;\n"
 	      "offload: the device decrypted, esp_input_tail). Keys in the view: q quit,\n"
@@ -303,15 +303,42 @@ static void print_skb(uint64_t skb)
 	print_string(PRINT_JSON, "skb", NULL, b);
 }
 
-/* The hops of a PKT or DROP line, one by one (events mode). */
-static void each_hop(struct live *lv, const struct xc_tr_line *l,
-		     void (*fn)(struct live *, const struct xc_tr_line *))
+/* Events mode: a packet as one object, its hops in path order. */
+static void emit_packet(struct live *lv, const struct xc_tr_line *l)
 {
-	struct xc_tr_line hops[XC_TR_MAX_HOPS];
-	size_t n = xc_tr_hops(l, hops);
+	struct xc_tr_packet p;
+	char t[32];
 
-	for (size_t i = 0; i < n; i++)
-		fn(lv, &hops[i]);
+	xc_tr_packet(l, &p);
+	print_open_object(NULL);
+	print_string(PRINT_JSON, "event", NULL, "packet");
+	print_string(PRINT_ANY, "t", "%s", rel_time(lv, l->ns, t, sizeof(t)));
+	print_uint(PRINT_JSON, "ns", NULL, l->ns);
+	print_uint(PRINT_ANY, "spi", " spi 0x%08" PRIx64, l->spi);
+	print_uint(PRINT_ANY, "seq", " seq %" PRIu64, l->seq);
+	print_int(PRINT_ANY, "encap_type", " encap %" PRId64, l->encap);
+	if (p.has_path) {
+		print_string(PRINT_ANY, "path", " path %s", p.offload ? "offload" : "software");
+		print_bool(PRINT_JSON, "gro", NULL, p.gro);
+		if (p.gro)
+			print_text(" gro");
+	}
+	if (p.has_err)
+		print_int(PRINT_ANY, "err", " err %" PRId64, p.err);
+	print_text(" hops");
+	print_open_array("hops");
+	for (unsigned int i = 0; i < p.n_outer; i++)
+		print_string(PRINT_ANY, NULL, " %s", xc_tr_hop_name(p.outer[i]));
+	print_close_array();
+	if (p.n_inner)
+		print_text(" inner");
+	print_open_array("inner_hops");
+	for (unsigned int i = 0; i < p.n_inner; i++)
+		print_string(PRINT_ANY, NULL, " %s", xc_tr_hop_name(p.inner[i]));
+	print_close_array();
+	print_skb(l->skb);
+	print_close_object();
+	emit_line_end(lv, &out_failed);
 }
 
 static void emit(struct live *lv, const struct xc_tr_line *l)
@@ -320,7 +347,8 @@ static void emit(struct live *lv, const struct xc_tr_line *l)
 
 	switch (l->kind) {
 	case XC_TR_PACKET:
-		each_hop(lv, l, emit);
+		if (!lv->has_spi || l->spi == lv->spi)
+			emit_packet(lv, l);
 		return;
 	case XC_TR_READY:
 		print_open_object(NULL);
@@ -329,31 +357,10 @@ static void emit(struct live *lv, const struct xc_tr_line *l)
 		print_uint(PRINT_ANY, "port", " port %" PRIu64, l->port);
 		print_close_object();
 		break;
-	case XC_TR_EVENT:
-		if (lv->has_spi && l->spi != lv->spi)
-			return;
-		print_open_object(NULL);
-		print_string(PRINT_JSON, "event", NULL, "hop");
-		print_string(PRINT_ANY, "t", "%s", rel_time(lv, l->ns, t, sizeof(t)));
-		print_uint(PRINT_JSON, "ns", NULL, l->ns);
-		print_uint(PRINT_ANY, "spi", " spi 0x%08" PRIx64, l->spi);
-		print_uint(PRINT_ANY, "seq", " seq %" PRIu64, l->seq);
-		print_string(PRINT_ANY, "hop", " %s", xc_tr_hop_name(l->hop));
-		print_string(PRINT_ANY, "pass", " %s", l->inner ? "inner" : "outer");
-		print_int(PRINT_ANY, "encap_type", " encap %" PRId64, l->encap);
-		if (l->has_path) {
-			print_string(PRINT_ANY, "path", " path %s", l->offload ? "offload" : "software");
-			print_bool(PRINT_JSON, "gro", NULL, l->gro);
-		}
-		if (l->has_err)
-			print_int(PRINT_ANY, "err", " err %" PRId64, l->err);
-		print_skb(l->skb);
-		print_close_object();
-		break;
 	case XC_TR_DROP:
 		if (lv->has_spi && l->spi != lv->spi)
 			return;
-		each_hop(lv, l, emit);
+		emit_packet(lv, l);
 		print_open_object(NULL);
 		print_string(PRINT_JSON, "event", NULL, "drop");
 		print_string(PRINT_ANY, "t", "%s", rel_time(lv, l->ns, t, sizeof(t)));
@@ -598,22 +605,23 @@ static uint64_t shown_packets(const struct live *lv)
 
 static void log_line(struct live *lv, const struct xc_tr_line *l)
 {
+	struct xc_tr_packet p;
 	char t[32];
 
-	if (lv->has_spi && l->spi != lv->spi &&
-	    (l->kind == XC_TR_PACKET || l->kind == XC_TR_DROP || l->kind == XC_TR_EVENT))
+	if (lv->has_spi && l->spi != lv->spi && (l->kind == XC_TR_PACKET || l->kind == XC_TR_DROP))
 		return;
-	if (l->kind == XC_TR_PACKET || l->kind == XC_TR_DROP)
-		each_hop(lv, l, log_line);
+	if (l->kind == XC_TR_PACKET || l->kind == XC_TR_DROP) {
+		xc_tr_packet(l, &p);
+		if (p.decrypted)
+			live_log(lv, "%s spi 0x%08x seq %u decrypted: %s%s%s",
+				 rel_time(lv, l->ns, t, sizeof(t)), l->spi, l->seq,
+				 p.offload ? "offload (esp_input_tail)" : "software (esp_input)",
+				 p.gro ? ", gro" : "", p.err ? ", ICV failed" : "");
+	}
 	if (l->kind == XC_TR_DROP)
 		live_log(lv, "%s DROP spi 0x%08x seq %u: %s (stage %s, reason %d, in %s)",
 			 rel_time(lv, l->ns, t, sizeof(t)), l->spi, l->seq, l->counter, l->stage,
 			 l->reason, l->where[0] ? l->where : "?");
-	else if (l->kind == XC_TR_EVENT && l->has_path &&
-		 (l->hop == XC_HOP_ESP_INPUT_DONE2 || l->hop == XC_HOP_ESP6_INPUT_DONE2))
-		live_log(lv, "%s spi 0x%08x seq %u decrypted: %s%s%s", rel_time(lv, l->ns, t, sizeof(t)),
-			 l->spi, l->seq, l->offload ? "offload (esp_input_tail)" : "software (esp_input)",
-			 l->gro ? ", gro" : "", l->err ? ", ICV failed" : "");
 	else if (l->kind == XC_TR_LOST)
 		live_log(lv, "bpftrace lost %" PRIu64 " events", l->count);
 }

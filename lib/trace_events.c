@@ -254,7 +254,6 @@ int xc_tr_parse_line(const char *line, struct xc_tr_line *out)
 	int r = -EINVAL;
 
 	memset(out, 0, sizeof(*out));
-	out->hop = -1;
 	if (len >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, line, len);
@@ -280,10 +279,8 @@ int xc_tr_parse_line(const char *line, struct xc_tr_line *out)
 	else if (!strcmp(w[0], "READY"))
 		r = parse_ready(w, n, out);
 out:
-	if (r < 0) {
+	if (r < 0)
 		memset(out, 0, sizeof(*out));
-		out->hop = -1;
-	}
 	return r;
 }
 
@@ -398,54 +395,30 @@ static bool decrypted(uint64_t hops)
 	return has_hop(hops, XC_HOP_ESP_INPUT_DONE2) || has_hop(hops, XC_HOP_ESP6_INPUT_DONE2);
 }
 
-size_t xc_tr_hops(const struct xc_tr_line *pkt, struct xc_tr_line out[XC_TR_MAX_HOPS])
+void xc_tr_packet(const struct xc_tr_line *l, struct xc_tr_packet *out)
 {
-	size_t n = 0;
+	uint64_t hops = l->hops;
 
-	for (int pass = 0; pass < 2; pass++) {
-		int max = pass ? XC_HOP_INNER_N : XC_HOP_N;
-
-		for (int h = 0; h < max; h++) {
-			struct xc_tr_line *e;
-
-			if (!(pkt->hops & HOP_BIT(h + (pass ? XC_HOP_INNER_BIT : 0))))
-				continue;
-			e = &out[n++];
-			memset(e, 0, sizeof(*e));
-			e->kind = XC_TR_EVENT;
-			e->ns = pkt->ns;
-			e->skb = pkt->skb;
-			e->spi = pkt->spi;
-			e->seq = pkt->seq;
-			e->encap = pkt->encap;
-			e->hops = pkt->hops;
-			e->hop = h;
-			e->inner = pass;
-			switch (h) {
-			case XC_HOP_ESP_INPUT:
-			case XC_HOP_ESP6_INPUT:
-			case XC_HOP_ESP_INPUT_TAIL:
-			case XC_HOP_ESP6_INPUT_TAIL:
-				e->has_path = true;
-				e->offload = h == XC_HOP_ESP_INPUT_TAIL || h == XC_HOP_ESP6_INPUT_TAIL;
-				break;
-			case XC_HOP_ESP_INPUT_DONE2:
-			case XC_HOP_ESP6_INPUT_DONE2:
-				e->has_path = true;
-				e->offload = offloaded(pkt->hops);
-				e->gro = via_gro(pkt->hops);
-				e->has_err = true;
-				e->err = pkt->err;
-				break;
-			case XC_HOP_XFRM_RCV_CB:
-				e->has_err = true; /* a hop only with err 0 */
-				break;
-			default:
-				break;
-			}
-		}
+	out->n_outer = out->n_inner = 0;
+	for (int h = 0; h < XC_HOP_N; h++)
+		if (has_hop(hops, h))
+			out->outer[out->n_outer++] = (uint8_t)h;
+	for (int h = 0; h < XC_HOP_INNER_N; h++)
+		if (has_hop(hops, h + XC_HOP_INNER_BIT))
+			out->inner[out->n_inner++] = (uint8_t)h;
+	out->gro = false;
+	out->decrypted = decrypted(hops);
+	if (out->decrypted) {
+		out->has_path = true;
+		out->offload = offloaded(hops);
+		out->gro = via_gro(hops);
+	} else {
+		out->offload = has_hop(hops, XC_HOP_ESP_INPUT_TAIL) || has_hop(hops, XC_HOP_ESP6_INPUT_TAIL);
+		out->has_path = out->offload || has_hop(hops, XC_HOP_ESP_INPUT) ||
+				has_hop(hops, XC_HOP_ESP6_INPUT);
 	}
-	return n;
+	out->has_err = out->decrypted || has_hop(hops, XC_HOP_XFRM_RCV_CB);
+	out->err = out->decrypted ? l->err : 0;
 }
 
 /* n packets that went through these hops */
@@ -581,7 +554,6 @@ int xc_tr_model_apply(struct xc_tr_model *m, const struct xc_tr_line *l)
 			sa->encap = l->encap;
 		apply_agg(sa, l);
 		return 0;
-	case XC_TR_EVENT: /* ours (xc_tr_hops), not the script's */
 	case XC_TR_IGNORE:
 		break;
 	}

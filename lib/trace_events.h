@@ -56,7 +56,6 @@ enum xc_tr_kind {
 	XC_TR_LOST,	/* bpftrace's "Lost N events" */
 	XC_TR_PACKET,	/* PKT: a packet at the end of its path, with its hops */
 	XC_TR_DROP,	/* DROP: a followed packet freed, with its hops */
-	XC_TR_EVENT,	/* a packet at one hop: of a PKT or DROP, by xc_tr_hops() */
 	XC_TR_AGG_PKT,	/* @pkt[spi, encap, hops]: n */
 	XC_TR_AGG_DROP, /* @drop[spi, stage, counter, reason]: n */
 	XC_TR_AGG_SEQ,	/* @seq[spi]: n */
@@ -74,13 +73,7 @@ struct xc_tr_line {
 	int encap;
 	uint64_t hops;	/* PKT, DROP, AGG_PKT: the mask of hops (see enum xc_tr_hop) */
 	uint32_t spiarg; /* PKT: xfrm_input's spi argument */
-	int hop;	/* EVENT: enum xc_tr_hop */
-	bool inner;	/* EVENT: the decrypted packet's pass */
-	bool offload;	/* EVENT of esp_input*: which path decrypted it */
-	bool has_path;
-	bool gro;	/* EVENT of esp_input_done2: it came through GRO */
-	bool has_err;
-	int err;	/* PKT: the crypto result; EVENT of esp_input_done2 and xfrm_rcv_cb */
+	int err;	/* PKT, DROP: the crypto result */
 	int reason;	/* DROP, AGG_DROP: enum skb_drop_reason of this kernel */
 	bool events;	/* READY: events mode */
 	unsigned int port; /* READY */
@@ -93,13 +86,22 @@ struct xc_tr_line {
  * script prints (out->kind is then XC_TR_IGNORE). */
 int xc_tr_parse_line(const char *line, struct xc_tr_line *out);
 
-/* The hops of a PKT or DROP line as EVENT lines, outer pass then inner, in
- * the order of enum xc_tr_hop (the order of the path), each with the
- * packet's time, SPI, sequence number and skb; esp_input, esp_input_tail
- * and esp_input_done2 say the path, esp_input_done2 and xfrm_rcv_cb the
- * error. Returns how many (at most XC_HOP_N + XC_HOP_INNER_N). */
-#define XC_TR_MAX_HOPS (XC_HOP_N + XC_HOP_INNER_N)
-size_t xc_tr_hops(const struct xc_tr_line *pkt, struct xc_tr_line out[XC_TR_MAX_HOPS]);
+/* A PKT or DROP line's packet as a whole (events mode prints one object
+ * per packet): its hops in the order of the path (enum xc_tr_hop), the
+ * outer pass then the inner; the path that decrypted it (that of
+ * esp_input_done2, else of the esp_input* hop it reached; none if it
+ * reached neither) and whether through GRO; the crypto result, known once
+ * it reached esp_input_done2 or xfrm_rcv_cb (which runs only on success). */
+struct xc_tr_packet {
+	unsigned int n_outer, n_inner;
+	uint8_t outer[XC_HOP_N];       /* enum xc_tr_hop */
+	uint8_t inner[XC_HOP_INNER_N];
+	bool decrypted; /* it reached esp_input_done2 */
+	bool has_path, offload, gro;
+	bool has_err;
+	int err;
+};
+void xc_tr_packet(const struct xc_tr_line *l, struct xc_tr_packet *out);
 
 #define XC_TR_MAX_DROP_KINDS 8
 

@@ -55,3 +55,24 @@ for line in open(sys.argv[1]):
 sys.exit(1)
 PY
 }
+
+# events NAME EXPR: in events mode (-j --events), the value of the Python
+# expression EXPR over P, the "packet" objects of NAME's output (one per
+# packet, in order), and DR, its "drop" objects; printed as JSON
+events() {
+	python3 - "$D/$1.out" "$2" <<'PY'
+import json, sys
+P, DR = [], []
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    if j["event"] == "packet":
+        P.append(j)
+    elif j["event"] == "drop":
+        DR.append(j)
+print(json.dumps(eval(sys.argv[2])))
+PY
+}
+# events_is NAME EXPR VALUE: events NAME EXPR prints VALUE (for t_retry)
+events_is() {
+	[ "$(events "$1" "$2")" = "$3" ]
+}

@@ -44,8 +44,8 @@ static void test_packet(void **state)
 		"xfrm4_rcv_encap", "xfrm_input",      "esp_input",	   "esp_input_done2",
 		"xfrm_rcv_cb",	   "xfrm4_transport_finish",
 	};
-	struct xc_tr_line l, h[XC_TR_MAX_HOPS];
-	size_t n;
+	struct xc_tr_line l;
+	struct xc_tr_packet p;
 
 	(void)state;
 	l = parse_ok(NATT4_PKT "\n");
@@ -59,44 +59,34 @@ static void test_packet(void **state)
 	assert_int_equal(l.err, 0);
 	assert_int_equal(l.spiarg, 0);
 
-	n = xc_tr_hops(&l, h);
-	assert_int_equal(n, 13);
-	for (size_t i = 0; i < 10; i++) {
-		assert_int_equal(h[i].kind, XC_TR_EVENT);
-		assert_string_equal(xc_tr_hop_name(h[i].hop), want[i]);
-		assert_false(h[i].inner);
-		assert_int_equal(h[i].ns, l.ns);
-		assert_int_equal(h[i].skb, l.skb);
-		assert_int_equal(h[i].spi, 0x1000);
-		assert_int_equal(h[i].seq, 1);
-		assert_int_equal(h[i].encap, 2);
-	}
-	for (size_t i = 10; i < 13; i++) {
-		assert_string_equal(xc_tr_hop_name(h[i].hop), want[i - 10]);
-		assert_true(h[i].inner);
-	}
-	/* esp_input: software; esp_input_done2: software, err 0 */
-	assert_true(h[6].has_path);
-	assert_false(h[6].offload);
-	assert_false(h[6].has_err);
-	assert_true(h[7].has_path);
-	assert_false(h[7].offload);
-	assert_false(h[7].gro);
-	assert_true(h[7].has_err);
-	assert_int_equal(h[7].err, 0);
-	assert_false(h[0].has_path);
+	xc_tr_packet(&l, &p);
+	assert_int_equal(p.n_outer, 10);
+	for (size_t i = 0; i < 10; i++)
+		assert_string_equal(xc_tr_hop_name(p.outer[i]), want[i]);
+	assert_int_equal(p.n_inner, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(xc_tr_hop_name(p.inner[i]), want[i]);
+	/* decrypted by esp_input: software, not GRO, err 0 */
+	assert_true(p.decrypted);
+	assert_true(p.has_path);
+	assert_false(p.offload);
+	assert_false(p.gro);
+	assert_true(p.has_err);
+	assert_int_equal(p.err, 0);
 
 	/* GRO, plain ESP: esp4_gro_receive (bit 12), xfrm_input (14),
 	 * esp_input (16), esp_input_done2 (20), xfrm_rcv_cb (22),
 	 * xfrm4_transport_finish (23) */
 	l = parse_ok("PKT 1 skb=0x1 spi=0x00004000 seq=7 encap=0 hops=0xd15000 err=0 spiarg=0x00004000");
 	assert_int_equal(l.spiarg, 0x4000);
-	n = xc_tr_hops(&l, h);
-	assert_int_equal(n, 6);
-	assert_int_equal(h[0].hop, XC_HOP_ESP4_GRO_RECEIVE);
-	assert_int_equal(h[3].hop, XC_HOP_ESP_INPUT_DONE2);
-	assert_true(h[3].gro);
-	assert_false(h[3].offload);
+	xc_tr_packet(&l, &p);
+	assert_int_equal(p.n_outer, 6);
+	assert_int_equal(p.n_inner, 0);
+	assert_int_equal(p.outer[0], XC_HOP_ESP4_GRO_RECEIVE);
+	assert_int_equal(p.outer[3], XC_HOP_ESP_INPUT_DONE2);
+	assert_int_equal(p.outer[5], XC_HOP_XFRM4_TRANSPORT_FINISH);
+	assert_true(p.gro);
+	assert_false(p.offload);
 
 	/* offload, IPv6: xfrm6_rcv (11), xfrm_input (14), esp6_input_tail
 	 * (19), esp6_input_done2 (21); and a bad ICV */
@@ -104,19 +94,48 @@ static void test_packet(void **state)
 		     "spiarg=0x00000000");
 	assert_int_equal(l.spi, 0xffffffffu);
 	assert_int_equal(l.seq, 0xffffffffu);
-	n = xc_tr_hops(&l, h);
-	assert_int_equal(n, 4);
-	assert_int_equal(h[0].hop, XC_HOP_XFRM6_RCV);
-	assert_int_equal(h[2].hop, XC_HOP_ESP6_INPUT_TAIL);
-	assert_true(h[2].offload);
-	assert_int_equal(h[3].hop, XC_HOP_ESP6_INPUT_DONE2);
-	assert_true(h[3].offload);
-	assert_int_equal(h[3].err, -74);
+	xc_tr_packet(&l, &p);
+	assert_int_equal(p.n_outer, 4);
+	assert_int_equal(p.outer[0], XC_HOP_XFRM6_RCV);
+	assert_int_equal(p.outer[2], XC_HOP_ESP6_INPUT_TAIL);
+	assert_int_equal(p.outer[3], XC_HOP_ESP6_INPUT_DONE2);
+	assert_true(p.decrypted);
+	assert_true(p.has_path);
+	assert_true(p.offload);
+	assert_false(p.gro);
+	assert_true(p.has_err);
+	assert_int_equal(p.err, -74);
+
+	/* not decrypted (err= of no use): the path of the esp_input* hop it
+	 * reached, if any; no err */
+	static const struct {
+		const char *line;
+		unsigned int n_outer;
+		bool has_path, offload;
+	} part[] = {
+		/* xfrm6_rcv, xfrm_input, esp6_input_tail (19) */
+		{"PKT 3 skb=0x3 spi=0x00000001 seq=1 encap=0 hops=0x84800 err=-5 spiarg=0x00000000", 3, true, true},
+		/* xfrm4_rcv (10), xfrm_input, esp_input (16) */
+		{"PKT 4 skb=0x4 spi=0x00000001 seq=1 encap=0 hops=0x14400 err=0 spiarg=0x00000000", 3, true, false},
+		/* the UDP hops only */
+		{"PKT 5 skb=0x5 spi=0x00000001 seq=1 encap=2 hops=0x15 err=0 spiarg=0x00000000", 3, false, false},
+	};
+	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		l = parse_ok(part[i].line);
+		xc_tr_packet(&l, &p);
+		assert_int_equal(p.n_outer, part[i].n_outer);
+		assert_int_equal(p.n_inner, 0);
+		assert_false(p.decrypted);
+		assert_int_equal(p.has_path, part[i].has_path);
+		assert_int_equal(p.offload, part[i].offload);
+		assert_false(p.has_err);
+	}
 }
 
 static void test_drop(void **state)
 {
-	struct xc_tr_line l, h[XC_TR_MAX_HOPS];
+	struct xc_tr_line l;
+	struct xc_tr_packet p;
 
 	(void)state;
 	/* a replay: the UDP hops, xfrm4_udp_encap_rcv, xfrm4_rcv_encap,
@@ -131,8 +150,10 @@ static void test_drop(void **state)
 	assert_int_equal(l.reason, 1);
 	assert_string_equal(l.counter, "XfrmInStateSeqError");
 	assert_int_equal(l.hops, 0x4155);
-	assert_int_equal(xc_tr_hops(&l, h), 6);
-	assert_int_equal(h[5].hop, XC_HOP_XFRM_INPUT);
+	xc_tr_packet(&l, &p);
+	assert_int_equal(p.n_outer, 6);
+	assert_int_equal(p.outer[5], XC_HOP_XFRM_INPUT);
+	assert_false(p.has_path);
 	/* ksym() of an address it cannot name: where= empty */
 	l = parse_ok("DROP 1 skb=0x1 spi=0x00000001 seq=0 encap=0 stage=udp where= reason=2 counter=- "
 		     "hops=0x1 err=0");
@@ -227,7 +248,7 @@ static void test_bad_lines(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		l.kind = XC_TR_EVENT;
+		l.kind = XC_TR_PACKET;
 		if (xc_tr_parse_line(bad[i], &l) != -EINVAL)
 			fail_msg("accepted: %s", bad[i]);
 		assert_int_equal(l.kind, XC_TR_IGNORE);

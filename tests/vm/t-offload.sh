@@ -10,7 +10,7 @@
 # KVER=... on the host before the guest boots saves 100 s of TCG).
 # One bpftrace for the whole file prints a line per esp_input,
 # esp_input_tail, esp6_input and esp6_input_tail with the SA's SPI and the
-# packet's sequence number; one case runs xfrmctl trace live (four at once).
+# packet's sequence number; one case runs xfrmctl trace live (five at once).
 # vm-options: -m 1G
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/lib/vm.sh"
@@ -480,7 +480,8 @@ case_unload() {
 # through esp_input; --expect-path passes for the offloaded one and fails
 # (exit 3, with the reason) when the wrong path is expected (software as
 # expected is in t-trace.sh); an ICV-corrupted packet on
-# the offloaded SA is a drop with the counter the kernel moved.
+# the offloaded SA is a drop with the counter the kernel moved. The events
+# mode says the same of each packet: path offload, esp_input_tail.
 case_trace_live() {
 	D=$(mktemp -d)
 	t_defer rm -rf "$D"
@@ -490,8 +491,9 @@ case_trace_live() {
 	live_start agg -n "$B" -j trace live
 	live_start off -n "$B" -j trace live --spi 0x4100 --expect-path offload --count $N
 	live_start wrong -n "$B" trace live --spi 0x4100 --expect-path software --count $N
+	live_start ev -n "$B" -j trace live --events --spi 0x4100
 	local n before s
-	for n in agg off wrong; do
+	for n in agg off wrong ev; do
 		live_ready $n
 	done
 	capture "$A" xa "$D/tx.pcap"
@@ -513,6 +515,21 @@ case_trace_live() {
 	t_eq "$(moved "$before" "$(xfrm_in "$B")")" "XfrmInStateProtoError+1" "XfrmIn counters, ICV flipped"
 	t_retry 60 sa_seen agg 0x4100 drops 1 || t_fail "no drop for 0x4100: $(tail -n2 "$D/agg.out")"
 	t_eq "$(live_stop agg)" 0 "aggregate: exit status after SIGINT ($(cat "$D/agg.err"))"
+	t_retry 60 events_is ev 'len(DR)' 1 || t_fail "events: no drop: $(tail -n2 "$D/ev.out")"
+	t_eq "$(live_stop ev)" 0 "events: exit status after SIGINT ($(cat "$D/ev.err"))"
+
+	# events: N packets decrypted by the device (esp_input_tail, never
+	# esp_input), then the corrupted one (a frame sent again), which got
+	# as far as xfrm_input, and its drop
+	t_eq "$(events ev '[p["seq"] for p in P[:-1]]')" "$(python3 -c "import json; print(json.dumps(list(range(1, $N + 1))))")" \
+		"events: a packet object per decrypted packet"
+	t_eq "$(events ev 'sorted({(p["spi"], p["encap_type"], p["path"], p["gro"], p["err"], p["hops"][:2] == ["xfrm4_rcv", "xfrm_input"], "esp_input_tail" in p["hops"], "esp_input" in p["hops"], p["hops"].index("esp_input_tail") < p["hops"].index("esp_input_done2"), len(p["inner_hops"])) for p in P[:-1]})')" \
+		'[[16640, 0, "offload", false, 0, true, true, false, true, 0]]' \
+		"events: every decrypted packet offloaded, through esp_input_tail, in path order"
+	t_eq "$(events ev '[P[-1]["hops"], "path" in P[-1], "err" in P[-1]]')" '[["xfrm4_rcv", "xfrm_input"], false, false]' \
+		"events: the corrupted packet's hops"
+	t_eq "$(events ev '[[d[k] for k in ("seq", "counter", "stage", "skb", "ns")] == [P[-1]["seq"], "XfrmInStateProtoError", "xfrm_input", P[-1]["skb"], P[-1]["ns"]] and 1 <= d["seq"] <= len(P) - 1 for d in DR]')" '[true]' \
+		"events: its drop"
 
 	s=$(summary agg)
 	t_json "$s" 'sorted(x["spi"] for x in j["sas"])' '[16640, 16896]'

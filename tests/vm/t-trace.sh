@@ -106,32 +106,40 @@ case_live_json() {
 		'{"udp_rcv": 10, "__udp4_lib_rcv": 10, "udp_queue_rcv_skb": 10}'
 	t_json "$s" '[(d["counter"], d["stage"], d["count"]) for d in j["sas"][0]["drop_kinds"]]' \
 		'[["XfrmInStateSeqError", "replay_check", 3]]'
-	# the events mode saw each packet at every hop, in order, on one skb
+	# the events mode: one object per packet, with every hop in order;
+	# the 3 replays as a packet that got as far as xfrm_input, then a drop
 	python3 - "$D/ev.out" "$CHAIN" <<'EOF' || t_fail "events mode: see above"
 import json, sys
-chain = sys.argv[2].split() + ["esp_input", "esp_input_done2", "xfrm_rcv_cb",
-        "xfrm4_transport_finish", "udp_rcv/inner", "__udp4_lib_rcv/inner", "udp_queue_rcv_skb/inner"]
-first = {}
-drops = []
+chain = sys.argv[2].split() + ["esp_input", "esp_input_done2", "xfrm_rcv_cb", "xfrm4_transport_finish"]
+inner = ["udp_rcv", "__udp4_lib_rcv", "udp_queue_rcv_skb"]
+pkts, drops, bad = [], [], []
 for line in open(sys.argv[1]):
     j = json.loads(line)
     if j["event"] == "drop":
-        drops.append((j["seq"], j["counter"], j["stage"]))
-    if j["event"] != "hop":
+        drops.append(j)
+        if not pkts or (pkts[-1]["seq"], pkts[-1]["skb"], pkts[-1]["ns"]) != (j["seq"], j["skb"], j["ns"]):
+            bad.append("drop seq %d: not right after its packet" % j["seq"])
+    if j["event"] == "hop":
+        bad.append("a hop object: %s" % line)
+    if j["event"] != "packet":
         continue
     assert j["spi"] == 0x1000, j
-    evs = first.setdefault(j["seq"], [])
-    if len(evs) < len(chain):
-        evs.append((j["ns"], j["hop"] + ("/inner" if j["pass"] == "inner" else ""), j["skb"]))
-bad = []
-if sorted(first) != list(range(1, 11)):
-    bad.append("sequence numbers: %s" % sorted(first))
-for seq, evs in sorted(first.items()):
-    if [h for _, h, _ in evs] != chain:
-        bad.append("seq %d: %s" % (seq, [h for _, h, _ in evs]))
-    if [t for t, _, _ in evs] != sorted(t for t, _, _ in evs) or len({s for _, _, s in evs}) != 1:
-        bad.append("seq %d: out of order or more than one skb" % seq)
-if sorted(drops) != [(i, "XfrmInStateSeqError", "replay_check") for i in (1, 2, 3)]:
+    pkts.append(j)
+ok = [p for p in pkts if "path" in p]
+if [p["seq"] for p in ok] != list(range(1, 11)):
+    bad.append("decrypted: sequence numbers %s" % [p["seq"] for p in ok])
+for p in ok:
+    got = [p[k] for k in ("encap_type", "path", "gro", "err", "hops", "inner_hops")]
+    if got != [2, "software", False, 0, chain, inner]:
+        bad.append("seq %d: %s" % (p["seq"], got))
+    if not p["skb"].startswith("0x") or not isinstance(p["ns"], int) or not p["t"]:
+        bad.append("seq %d: skb, ns, t: %s" % (p["seq"], p))
+rep = [p for p in pkts if "path" not in p]
+if [(p["seq"], p["hops"], p["inner_hops"], "err" in p) for p in rep] != \
+        [(i, chain[:chain.index("xfrm_input") + 1], [], False) for i in (1, 2, 3)]:
+    bad.append("replayed: %s" % rep)
+if [(d["seq"], d["counter"], d["stage"]) for d in drops] != \
+        [(i, "XfrmInStateSeqError", "replay_check") for i in (1, 2, 3)]:
     bad.append("drops: %s" % drops)
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
