@@ -714,7 +714,7 @@ static int read_lines(struct run *r)
 }
 
 /* read_lines, its output written at once: one write for all the lines of
- * a read (in events mode, many per packet) rather than one per line. */
+ * a read (in events mode, a line per packet) rather than one per line. */
 static int read_out(struct run *r)
 {
 	char *buf = NULL;

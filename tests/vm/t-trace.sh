@@ -63,8 +63,10 @@ case_live_json() {
 	natt_transport 0x1000 replay-window 32
 	live_start agg -n "$B" -j trace live
 	live_start ev -n "$B" -j trace live --events --spi 0x1000
+	live_start evt -n "$B" trace live --events --spi 0x1000
 	live_ready agg
 	live_ready ev
+	live_ready evt
 	capture_start "$D"
 	udp_flow 10 "$D"
 	t_eq "$(wc -l <"$D/recv")" 10 "datagrams received"
@@ -79,7 +81,16 @@ case_live_json() {
 	t_retry 60 has_sa_line agg 0x1000 13 || t_fail "no aggregate line with 13 packets: $(tail -n3 "$D/agg.out")"
 	t_eq "$(live_stop agg)" 0 "aggregate: exit status after SIGINT ($(cat "$D/agg.err"))"
 	t_eq "$(live_stop ev)" 0 "events: exit status after SIGINT ($(cat "$D/ev.err"))"
-	t_eq "$(cat "$D/agg.err" "$D/ev.err")" "" "nothing on stderr"
+	t_eq "$(live_stop evt)" 0 "events, text: exit status after SIGINT ($(cat "$D/evt.err"))"
+	t_eq "$(cat "$D/agg.err" "$D/ev.err" "$D/evt.err")" "" "nothing on stderr"
+	# the text of events mode: a line per packet, a drop line after each replay
+	t_eq "$(grep -cE "^[0-9]+\.[0-9]+ spi 0x00001000 seq ([1-9]|10) encap 2 path software err 0 hops $CHAIN esp_input esp_input_done2 xfrm_rcv_cb xfrm4_transport_finish inner udp_rcv __udp4_lib_rcv udp_queue_rcv_skb\$" "$D/evt.out")" 10 \
+		"events, text: a line per decrypted packet"
+	t_eq "$(grep -E ' seq [0-9]+ (encap|drop) ' "$D/evt.out" | sed -n '11,$p' | sed -E 's/^[0-9.]+ //; s/ reason [0-9]+$//')" \
+		"$(for i in 1 2 3; do
+			echo "spi 0x00001000 seq $i encap 2 hops $CHAIN"
+			echo "spi 0x00001000 seq $i drop XfrmInStateSeqError stage replay_check where xfrm_input"
+		done)" "events, text: each replay's line, then its drop"
 
 	local s kstat
 	s=$(summary agg)
