@@ -406,12 +406,11 @@ void xc_tr_packet(const struct xc_tr_line *l, struct xc_tr_packet *out)
 	for (int h = 0; h < XC_HOP_INNER_N; h++)
 		if (has_hop(hops, h + XC_HOP_INNER_BIT))
 			out->inner[out->n_inner++] = (uint8_t)h;
-	out->gro = false;
+	out->gro = via_gro(hops);
 	out->decrypted = decrypted(hops);
 	if (out->decrypted) {
 		out->has_path = true;
 		out->offload = offloaded(hops);
-		out->gro = via_gro(hops);
 	} else {
 		out->offload = has_hop(hops, XC_HOP_ESP_INPUT_TAIL) || has_hop(hops, XC_HOP_ESP6_INPUT_TAIL);
 		out->has_path = out->offload || has_hop(hops, XC_HOP_ESP_INPUT) ||

@@ -111,14 +111,16 @@ static void test_packet(void **state)
 	static const struct {
 		const char *line;
 		unsigned int n_outer;
-		bool has_path, offload;
+		bool has_path, offload, gro;
 	} part[] = {
 		/* xfrm6_rcv, xfrm_input, esp6_input_tail (19) */
-		{"PKT 3 skb=0x3 spi=0x00000001 seq=1 encap=0 hops=0x84800 err=-5 spiarg=0x00000000", 3, true, true},
+		{"PKT 3 skb=0x3 spi=0x00000001 seq=1 encap=0 hops=0x84800 err=-5 spiarg=0x00000000", 3, true, true, false},
 		/* xfrm4_rcv (10), xfrm_input, esp_input (16) */
-		{"PKT 4 skb=0x4 spi=0x00000001 seq=1 encap=0 hops=0x14400 err=0 spiarg=0x00000000", 3, true, false},
+		{"PKT 4 skb=0x4 spi=0x00000001 seq=1 encap=0 hops=0x14400 err=0 spiarg=0x00000000", 3, true, false, false},
 		/* the UDP hops only */
-		{"PKT 5 skb=0x5 spi=0x00000001 seq=1 encap=2 hops=0x15 err=0 spiarg=0x00000000", 3, false, false},
+		{"PKT 5 skb=0x5 spi=0x00000001 seq=1 encap=2 hops=0x15 err=0 spiarg=0x00000000", 3, false, false, false},
+		/* esp4_gro_receive (12), xfrm_input, esp_input: through GRO */
+		{"PKT 6 skb=0x6 spi=0x00000001 seq=1 encap=0 hops=0x15000 err=0 spiarg=0x00000001", 3, true, false, true},
 	};
 	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
 		l = parse_ok(part[i].line);
@@ -128,6 +130,7 @@ static void test_packet(void **state)
 		assert_false(p.decrypted);
 		assert_int_equal(p.has_path, part[i].has_path);
 		assert_int_equal(p.offload, part[i].offload);
+		assert_int_equal(p.gro, part[i].gro);
 		assert_false(p.has_err);
 	}
 }
