@@ -110,20 +110,8 @@ static void build_newsa(struct xc_nl *nl, const struct xc_sa *sa, bool update)
 		if (p)
 			memcpy(p, &sa->esn, sizeof(sa->esn));
 	}
-	if (sa->has_ctx) {
-		size_t n = strlen(sa->ctx.str);
-		unsigned char *p = xc_nl_reserve(nl, XFRMA_SEC_CTX, sizeof(struct xfrm_user_sec_ctx) + n);
-		struct xfrm_user_sec_ctx *c = (struct xfrm_user_sec_ctx *)p;
-
-		if (p) {
-			c->len = (uint16_t)(sizeof(*c) + n);
-			c->exttype = XFRMA_SEC_CTX;
-			c->ctx_alg = sa->ctx.alg;
-			c->ctx_doi = sa->ctx.doi;
-			c->ctx_len = (uint16_t)n;
-			memcpy(p + sizeof(*c), sa->ctx.str, n);
-		}
-	}
+	if (sa->has_ctx)
+		xc_sec_ctx_put(nl, &sa->ctx);
 }
 
 int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_err *err)
@@ -325,6 +313,22 @@ static int get_alg(const struct nlattr *a, int type, struct xc_sa_alg *alg)
 	memcpy(alg->key, (const unsigned char *)x + hdr, key_bytes);
 	alg->set = true;
 	return 0;
+}
+
+void xc_sec_ctx_put(struct xc_nl *nl, const struct xc_sec_ctx *ctx)
+{
+	size_t n = strlen(ctx->str);
+	unsigned char *p = xc_nl_reserve(nl, XFRMA_SEC_CTX, sizeof(struct xfrm_user_sec_ctx) + n);
+	struct xfrm_user_sec_ctx *c = (struct xfrm_user_sec_ctx *)p;
+
+	if (!p)
+		return; /* the request is marked full and will not be sent */
+	c->len = (uint16_t)(sizeof(*c) + n);
+	c->exttype = XFRMA_SEC_CTX;
+	c->ctx_alg = ctx->alg;
+	c->ctx_doi = ctx->doi;
+	c->ctx_len = (uint16_t)n;
+	memcpy(p + sizeof(*c), ctx->str, n);
 }
 
 int xc_sec_ctx_parse(const void *data, size_t len, struct xc_sec_ctx *ctx)

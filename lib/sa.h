@@ -40,6 +40,9 @@ struct xc_sec_ctx {
  * Returns 0 or -EBADMSG. */
 int xc_sec_ctx_parse(const void *data, size_t len, struct xc_sec_ctx *ctx);
 
+/* Append ctx as an XFRMA_SEC_CTX attribute to the request being built. */
+void xc_sec_ctx_put(struct xc_nl *nl, const struct xc_sec_ctx *ctx);
+
 struct xc_sa_alg {
 	bool set;
 	char name[XC_ALG_NAME_MAX];

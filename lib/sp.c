@@ -24,20 +24,8 @@ static void put_id_attrs(struct xc_nl *nl, const struct xc_sp *sp)
 		xc_nl_put(nl, XFRMA_MARK, &sp->mark, sizeof(sp->mark));
 	if (sp->has_if_id)
 		xc_nl_put_u32(nl, XFRMA_IF_ID, sp->if_id);
-	if (sp->has_ctx) {
-		size_t n = strlen(sp->ctx.str);
-		unsigned char *p = xc_nl_reserve(nl, XFRMA_SEC_CTX, sizeof(struct xfrm_user_sec_ctx) + n);
-		struct xfrm_user_sec_ctx *c = (struct xfrm_user_sec_ctx *)p;
-
-		if (p) {
-			c->len = (uint16_t)(sizeof(*c) + n);
-			c->exttype = XFRMA_SEC_CTX;
-			c->ctx_alg = sp->ctx.alg;
-			c->ctx_doi = sp->ctx.doi;
-			c->ctx_len = (uint16_t)n;
-			memcpy(p + sizeof(*c), sp->ctx.str, n);
-		}
-	}
+	if (sp->has_ctx)
+		xc_sec_ctx_put(nl, &sp->ctx);
 }
 
 int xc_sp_add(struct xc_nl *nl, const struct xc_sp *sp, bool update, struct xc_err *err)
