@@ -4,17 +4,25 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/xfrmctl
+LIBDIR ?= $(PREFIX)/lib/xfrmctl
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libnl-3.0 libnl-xfrm-3.0 libcrypto json-c libpcap ncursesw
+# The binary links only MAIN_PKGS; verify's libraries and trace live's
+# ncurses are its plugins' (below), so that state, policy and monitor start
+# without loading them. The unit tests link everything.
+MAIN_PKGS := libnl-3.0 libnl-xfrm-3.0
+VERIFY_PKGS := libcrypto libpcap
+TUI_PKGS := ncursesw
+PKGS := $(MAIN_PKGS) $(VERIFY_PKGS) $(TUI_PKGS) json-c
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing \
 	-Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS)) -DXFRMCTL_VERSION='"$(VERSION)"' \
-	-DXFRMCTL_DATADIR='"$(DATADIR)"' -MMD -MP
+	-DXFRMCTL_DATADIR='"$(DATADIR)"' -DXFRMCTL_LIBDIR='"$(LIBDIR)"' -MMD -MP
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS))
+MAIN_LIBS := $(shell $(PKG_CONFIG) --libs $(MAIN_PKGS)) -ldl
 
 # make check builds with ASan/UBSan unless SAN is given (SAN=0: plain build),
 # so the README's test command and CI's are the same.
@@ -48,27 +56,59 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 BIN := $(BUILD)/xfrmctl
 
+# The plugins (cli/plugin.h): plugins/NAME.so beside the binary, installed in
+# LIBDIR. Their objects are built to be linked into a shared object, and
+# export nothing but their table.
+VERIFY_OBJ := $(addprefix $(BUILD)/,cli/verify.o lib/esp.o lib/capture.o)
+TUI_OBJ := $(BUILD)/cli/trace_tui.o
+PLUGIN_OBJ := $(VERIFY_OBJ) $(TUI_OBJ)
+PLUGINS := $(BUILD)/plugins/verify.so $(BUILD)/plugins/trace-tui.so
+MAIN_OBJ := $(filter-out $(PLUGIN_OBJ),$(CLI_OBJ) $(LIB_OBJ))
+
 .PHONY: all check unit fuzz bench demo install uninstall clean kmod
 .SECONDARY:
 all: xfrmctl
 
-xfrmctl: $(BIN)
+xfrmctl: $(BIN) $(PLUGINS)
 	$(Q)ln -sf $(BIN) $@
 
-$(BIN): $(CLI_OBJ) $(BUILD)/libxfrmctl.a
+# The binary exports (for its plugins) exactly what they call of it.
+$(BIN): $(MAIN_OBJ) $(BUILD)/plugins.dyn
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--dynamic-list=$(BUILD)/plugins.dyn -o $@ $(MAIN_OBJ) $(MAIN_LIBS)
+
+$(BUILD)/plugins.dyn: $(PLUGIN_OBJ) $(MAIN_OBJ)
+	$(call msg,GEN,$@)
+	$(Q)nm -u $(PLUGIN_OBJ) | awk 'NF == 2 { print $$2 }' | sort -u >$@.want
+	$(Q)nm -g --defined-only $(MAIN_OBJ) | awk 'NF == 3 { print $$3 }' | sort -u >$@.have
+	$(Q){ echo '{'; comm -12 $@.want $@.have | sed 's/.*/\t&;/'; echo '};'; } >$@
+	$(Q)rm -f $@.want $@.have
+
+$(BUILD)/plugins/verify.so: $(VERIFY_OBJ)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -shared -o $@ $^ $(shell $(PKG_CONFIG) --libs $(VERIFY_PKGS))
+
+$(BUILD)/plugins/trace-tui.so: $(TUI_OBJ)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -shared -o $@ $^ $(shell $(PKG_CONFIG) --libs $(TUI_PKGS))
+
+# (rebuilt when the Makefile changes: their flags are its)
+$(PLUGIN_OBJ): CFLAGS += -fPIC -fvisibility=hidden
+$(PLUGIN_OBJ): Makefile
 
 $(BUILD)/libxfrmctl.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# DATADIR is compiled in (where trace live finds the installed scripts):
-# what uses it is rebuilt when it changes, e.g. by make install PREFIX=/usr.
+# DATADIR and LIBDIR are compiled in (where trace live finds the installed
+# scripts, where the plugins are): what uses them is rebuilt when they
+# change, e.g. by make install PREFIX=/usr.
 DATADIR_STAMP := $(BUILD)/.datadir
-$(shell mkdir -p $(BUILD) && { [ "$$(cat $(DATADIR_STAMP) 2>/dev/null)" = "$(DATADIR)" ] || \
-	echo "$(DATADIR)" >$(DATADIR_STAMP); })
-$(BUILD)/cli/trace.o: $(DATADIR_STAMP)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(DATADIR_STAMP) 2>/dev/null)" = "$(DATADIR) $(LIBDIR)" ] || \
+	echo "$(DATADIR) $(LIBDIR)" >$(DATADIR_STAMP); })
+$(BUILD)/cli/trace.o $(BUILD)/cli/plugin.o: $(DATADIR_STAMP)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,7 +129,7 @@ kmod:
 	$(Q)for k in $(KMOD_KVERS); do $(MAKE) -s -C tests/kmod KVER=$$k || exit 1; done
 
 # Unit tests on the host, then the VM suite; one summary line at the end.
-check: $(BIN) $(UNIT_BIN) kmod
+check: $(BIN) $(PLUGINS) $(UNIT_BIN) kmod
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_UNIT_DIR=$(abspath $(BUILD)/tests/unit) \
 		tests/check $(CHECK_ARGS)
 
@@ -106,19 +146,20 @@ $(BUILD)/dumpfloor: tests/bench/dumpfloor.c
 
 # verify is pure userspace: measured on the host, beside openssl and tshark.
 # state and trace need the kernel: measured in the guest.
-bench: $(BIN) $(BUILD)/dumpfloor
+bench: $(BIN) $(PLUGINS) $(BUILD)/dumpfloor
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) bash tests/bench/verify.sh
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_DUMPFLOOR=$(abspath $(BUILD)/dumpfloor) \
 		tests/vm/run -m 2G -t 3600 -- bash tests/bench/state.sh
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -m 1G -t 1800 -- bash tests/bench/trace.sh
 
 # Boot the test guest and show xfrmctl at work against the real kernel.
-demo: $(BIN) kmod
+demo: $(BIN) $(PLUGINS) kmod
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -t 300 -- bash tests/demo.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+install: $(BIN) $(PLUGINS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(LIBDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/xfrmctl
+	install -m 0644 $(PLUGINS) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 cli/completion/xfrmctl.bash $(DESTDIR)$(BASHCOMPDIR)/xfrmctl
 	install -d $(DESTDIR)$(DATADIR)
@@ -129,6 +170,8 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/xfrmctl
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(wildcard trace/*.bt)))
 	-rmdir $(DESTDIR)$(DATADIR)
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,$(notdir $(PLUGINS)))
+	-rmdir $(DESTDIR)$(LIBDIR)
 
 clean:
 	rm -rf build/rel build/san build/fuzz build/bench xfrmctl

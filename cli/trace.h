@@ -77,12 +77,4 @@ void live_log(struct live *lv, const char *fmt, ...) __attribute__((format(print
 /* Our CLOCK_MONOTONIC in ns (bpftrace's nsecs is the same clock). */
 uint64_t live_now(void);
 
-/* The ncurses view. tui_start: 0 or -errno (nothing changed then);
- * tui_stop restores the terminal and may be called any number of times. */
-int tui_start(void);
-void tui_stop(void);
-void tui_draw(struct live *lv);
-/* Read the pending keys; returns 1 if the user asked to quit. */
-int tui_keys(struct live *lv);
-
 #endif

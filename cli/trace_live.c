@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "nl.h"
+#include "plugin.h"
 #include "print.h"
 #include "sa.h"
 #include "spec.h"
@@ -584,7 +585,7 @@ static void take_stderr(struct live *lv, const char *s, size_t n, bool tui)
 struct run {
 	struct live *lv;
 	struct tracer t;
-	bool tui;
+	const struct tui_plugin *tui; /* the terminal view, or NULL: lines */
 	bool stop_asked;
 	uint64_t deadline;   /* --duration, from READY */
 	uint64_t last_info;  /* when the SAD was last read */
@@ -777,7 +778,7 @@ static int loop(struct run *r)
 			ssize_t m = read(r->t.err, b, sizeof(b));
 
 			if (m > 0)
-				take_stderr(lv, b, (size_t)m, r->tui);
+				take_stderr(lv, b, (size_t)m, r->tui != NULL);
 			else if (m == 0 || (errno != EAGAIN && errno != EINTR))
 				err_open = false;
 		}
@@ -788,7 +789,7 @@ static int loop(struct run *r)
 				;
 			ask_stop(r, "stopping (signal)");
 		}
-		if (r->tui && tui_keys(lv))
+		if (r->tui && r->tui->keys(lv))
 			ask_stop(r, "stopping");
 		now = live_now();
 		if (r->deadline && now >= r->deadline)
@@ -807,7 +808,7 @@ static int loop(struct run *r)
 			r->last_info = now;
 		}
 		if (r->tui && (now - last_draw >= 250000000ULL || lv->dirty)) {
-			tui_draw(lv);
+			r->tui->draw(lv);
 			lv->dirty = false;
 			last_draw = now;
 		}
@@ -819,7 +820,7 @@ static int loop(struct run *r)
 
 		if (m <= 0)
 			break;
-		take_stderr(lv, b, (size_t)m, r->tui);
+		take_stderr(lv, b, (size_t)m, r->tui != NULL);
 	}
 	return 0;
 }
@@ -1015,20 +1016,20 @@ int trace_live_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	run.lv = lv;
-	run.tui = !G.json && isatty(0) && isatty(1);
 	r = spawn(&run.t, script, lv->events, lv->port);
 	if (r < 0) {
 		err_msg("trace live: cannot start bpftrace: %s", strerror(-r));
 		goto out;
 	}
-	if (run.tui && tui_start() < 0) {
+	if (!G.json && isatty(0) && isatty(1) &&
+	    (!(run.tui = cli_plugin("trace-tui", "trace live")) || run.tui->start() < 0)) {
 		err_msg("trace live: cannot start the terminal view: lines instead");
-		run.tui = false;
+		run.tui = NULL;
 	}
 	print_init(stdout, G.json);
 	r = loop(&run);
 	if (run.tui)
-		tui_stop();
+		run.tui->stop();
 	if (r < 0) {
 		tracer_stop(&run.t);
 		err_msg("trace live: %s", strerror(-r));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugin.h"
 #include "trace.h"
 
 static bool active;
@@ -19,7 +20,7 @@ static struct live *snap;
 static struct xc_tr_sa *snap_sas;
 static struct xc_tr_sa **snap_ptrs;
 
-int tui_start(void)
+static int tui_start(void)
 {
 	if (!initscr())
 		return -ENOTTY;
@@ -51,7 +52,7 @@ static void snap_free(void)
 	snap_ptrs = NULL;
 }
 
-void tui_stop(void)
+static void tui_stop(void)
 {
 	snap_free();
 	if (!active)
@@ -332,7 +333,7 @@ static void draw_help(void)
 	delwin(win);
 }
 
-void tui_draw(struct live *lv)
+static void tui_draw(struct live *lv)
 {
 	const struct live *v = lv->paused && snap ? snap : lv;
 	struct layout L = layout(COLS);
@@ -446,7 +447,7 @@ static void edit_key(struct live *lv, int k)
 	}
 }
 
-int tui_keys(struct live *lv)
+static int tui_keys(struct live *lv)
 {
 	int k;
 
@@ -501,3 +502,12 @@ int tui_keys(struct live *lv)
 	}
 	return 0;
 }
+
+/* The plugin's table (cli/plugin.h), for trace live. */
+CLI_PLUGIN_EXPORT const struct tui_plugin xfrmctl_plugin = {
+	.head = { .version = XFRMCTL_VERSION },
+	.start = tui_start,
+	.stop = tui_stop,
+	.draw = tui_draw,
+	.keys = tui_keys,
+};

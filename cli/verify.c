@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "esp.h"
 #include "nl.h"
+#include "plugin.h"
 #include "print.h"
 #include "replay.h"
 #include "sa.h"
@@ -802,7 +803,7 @@ static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
 
 /* ---- the command ---- */
 
-int verify_main(int argc, char **argv)
+static int verify_run(int argc, char **argv)
 {
 	const char *pcap = NULL, *live = NULL, *sa_file = NULL, *filter = NULL, *out_path = NULL;
 	unsigned long long port = 4500, jobs = 1;
@@ -943,3 +944,9 @@ out:
 	free(st.inner);
 	return ret;
 }
+
+/* The plugin's table (cli/plugin.h): verify_main in the binary runs it. */
+CLI_PLUGIN_EXPORT const struct verify_plugin xfrmctl_plugin = {
+	.head = { .version = XFRMCTL_VERSION },
+	.main = verify_run,
+};
