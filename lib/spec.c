@@ -187,54 +187,57 @@ int spec_xfrm_proto(struct spec_cur *c, const char *kw, uint8_t *proto)
 	return 0;
 }
 
-/* A dotted quad in s[0..n), exactly as glibc's inet_pton(AF_INET) takes
- * one (four decimal parts of at most 255, no leading zeros); true if so. */
-static bool ip4_parse(const char *s, size_t n, void *dst)
+/* A dotted quad at the start of s, exactly as glibc's inet_pton(AF_INET)
+ * takes one (four decimal parts of at most 255, no leading zeros): where
+ * it ends, or NULL if s does not start with one. */
+static const char *ip4_scan(const char *s, void *dst)
 {
-	const char *end = s + n;
 	unsigned char q[4];
 	unsigned int v, d;
 
 	for (int part = 0; part < 4; part++) {
-		if (part && (s == end || *s++ != '.'))
-			return false;
-		if (s == end || (v = (unsigned int)(*s - '0')) > 9)
-			return false;
+		if (part && *s++ != '.')
+			return NULL;
+		if ((v = (unsigned int)(*s - '0')) > 9)
+			return NULL;
 		s++;
-		if (v == 0 && s != end && (unsigned int)(*s - '0') <= 9)
-			return false; /* a leading zero */
-		for (; s != end && (d = (unsigned int)(*s - '0')) <= 9; s++)
+		if (v == 0 && (unsigned int)(*s - '0') <= 9)
+			return NULL; /* a leading zero */
+		for (; (d = (unsigned int)(*s - '0')) <= 9; s++)
 			if ((v = v * 10 + d) > 255)
-				return false;
+				return NULL;
 		q[part] = (unsigned char)v;
 	}
-	if (s != end)
-		return false;
 	memcpy(dst, q, 4);
-	return true;
+	return s;
 }
 
-/* ADDR or ADDR/PLEN (when plen is not NULL). */
+/* ADDR or ADDR/PLEN (when plen is not NULL). An IPv4 address is read
+ * without measuring the token first (two per line of a batch). */
 int spec_addr(struct spec_cur *c, const char *kw, xfrm_address_t *a, uint16_t *family, uint8_t *plen)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
-	const char *tok = spec_value(c, kw, plen ? "ADDR[/PLEN]" : "ADDR"), *slash;
+	const char *tok = spec_value(c, kw, plen ? "ADDR[/PLEN]" : "ADDR"), *slash, *end;
 	size_t len, alen;
 	uint64_t p;
 
 	if (!tok)
 		return -EINVAL;
-	len = strlen(tok);
-	if (len >= sizeof(buf))
-		return spec_bad(c, "address", tok, kw);
-	slash = memchr(tok, '/', len);
-	if (slash && !plen)
-		return spec_bad(c, "address", tok, kw);
-	alen = slash ? (size_t)(slash - tok) : len;
 	memset(a, 0, sizeof(*a));
-	if (ip4_parse(tok, alen, &a->a4)) {
+	end = ip4_scan(tok, &a->a4);
+	if (end && (!*end || *end == '/')) {
+		slash = *end ? end : NULL;
+		if (slash && (!plen || strlen(tok) >= sizeof(buf)))
+			return spec_bad(c, "address", tok, kw);
 		*family = AF_INET;
 	} else {
+		len = strlen(tok);
+		if (len >= sizeof(buf))
+			return spec_bad(c, "address", tok, kw);
+		slash = memchr(tok, '/', len);
+		if (slash && !plen)
+			return spec_bad(c, "address", tok, kw);
+		alen = slash ? (size_t)(slash - tok) : len;
 		memcpy(buf, tok, alen);
 		buf[alen] = '\0';
 		if (inet_pton(AF_INET6, buf, &a->a6) != 1)
@@ -543,6 +546,8 @@ static int id_keyword(struct spec_cur *c, const char *kw, struct xc_sa *sa, stru
 	uint16_t f;
 	uint64_t v;
 
+	if (kw[0] != 's' && kw[0] != 'd' && kw[0] != 'p')
+		return 0; /* (most keywords of a line are not) */
 	if (spec_eq(kw, "src") || spec_eq(kw, "dst")) {
 		c->i++;
 		if (spec_addr(c, kw, kw[0] == 's' ? &p->saddr : &p->id.daddr, &f, NULL) < 0 ||

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* What each byte is to the splitter: a word's plain characters are 0. */
 enum { PLAIN = 0, BLANK = 1, SPECIAL = 2 /* NUL, quotes, backslash */ };
@@ -42,7 +45,66 @@ static int split_plain(char *line, char **argv, int max, struct xc_err *err)
 	}
 }
 
-int xc_split_line(char *line, char **argv, int max, struct xc_err *err)
+#ifdef __SSE2__
+/* A line whose words are between spaces, with no quote, backslash, '#' or
+ * blank but space (a batch line, as a rule), split sixteen bytes at a time:
+ * every space becomes a NUL, and each byte after one that is not a space
+ * starts a word. Returns the number of words, or -EAGAIN with the line as
+ * it was when the line is not such a line, or might have more than max
+ * words (the splitter below then says what is wrong). A byte at a time, splitting was
+ * a fifth of the cost of a batch line of state add. */
+static int split_spaces(char *line, char **argv, int max)
+{
+	size_t len = strlen(line), base, q;
+	const __m128i space = _mm_set1_epi8(' '), nine = _mm_set1_epi8(9), four = _mm_set1_epi8(4);
+	int n = 0;
+
+	if ((len + 1) / 2 > (size_t)max)
+		return -EAGAIN; /* it might have more words than that */
+	if (len && line[0] != ' ')
+		argv[n++] = line; /* (a '#' there: found below) */
+	for (base = 0; base < len; base += 16) {
+		size_t left = len - base;
+		unsigned int valid = left >= 16 ? 0xffff : (1u << left) - 1, spaces;
+		__m128i v, bad, c;
+
+		if (left >= 16) {
+			v = _mm_loadu_si128((const __m128i *)(line + base));
+		} else {
+			char tail[16] = { 0 };
+
+			memcpy(tail, line + base, left);
+			v = _mm_loadu_si128((const __m128i *)tail);
+		}
+		bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
+						_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+				   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+						_mm_cmpeq_epi8(v, _mm_set1_epi8('#'))));
+		c = _mm_sub_epi8(v, nine); /* \t \n \v \f \r: 0 to 4 (unsigned) */
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(_mm_min_epu8(c, four), c));
+		if ((unsigned int)_mm_movemask_epi8(bad) & valid)
+			goto not_plain;
+		spaces = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)) & valid;
+		for (; spaces; spaces &= spaces - 1) {
+			char *p = line + base + __builtin_ctz(spaces);
+
+			*p++ = '\0';
+			if (*p != ' ' && *p) /* (line[len] is the NUL) */
+				argv[n++] = p;
+		}
+	}
+	return n;
+not_plain:
+	/* every NUL before len was a space */
+	for (q = 0; q < len; q++)
+		if (!line[q])
+			line[q] = ' ';
+	return -EAGAIN;
+}
+#endif
+
+/* Any line. */
+static int split_any(char *line, char **argv, int max, struct xc_err *err)
 {
 	char *r = line, *w = line, quote;
 	size_t k = strcspn(line, "'\"\\\t\n\r\v\f");
@@ -112,4 +174,15 @@ int xc_split_line(char *line, char **argv, int max, struct xc_err *err)
 		*w++ = '\0';
 	}
 	return n;
+}
+
+int xc_split_line(char *line, char **argv, int max, struct xc_err *err)
+{
+#ifdef __SSE2__
+	int n = split_spaces(line, argv, max);
+
+	if (n != -EAGAIN)
+		return n;
+#endif
+	return split_any(line, argv, max, err);
 }
