@@ -213,12 +213,13 @@ int cli_dispatch(const char *ctx, const struct subcmd *table, size_t n, int argc
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "help")) {
+	/* (the first byte first: a batch line comes here, and most are not) */
+	if (argv[1][0] == 'h' && !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(argv[1], table[i].name))
+		if (argv[1][0] == table[i].name[0] && !strcmp(argv[1], table[i].name))
 			return table[i].fn(argc - 1, argv + 1);
 	err_msg("%s: unknown command '%s' (see 'xfrmctl %s help')", ctx, argv[1], ctx);
 	return EXIT_USAGE;

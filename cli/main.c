@@ -76,7 +76,7 @@ int version_main(int argc, char **argv)
 int cli_run(int argc, char **argv)
 {
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[0], commands[c].name))
+		if (argv[0][0] == commands[c].name[0] && !strcmp(argv[0], commands[c].name))
 			return commands[c].main(argc, argv);
 	err_msg("unknown command '%s' (see 'xfrmctl help')", argv[0]);
 	return EXIT_USAGE;

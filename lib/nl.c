@@ -22,6 +22,7 @@ struct xc_nl {
 	struct nl_sock *sk;
 	int fd;
 	uint32_t port;
+	uint32_t seq;      /* the next request's number (libnl's first one) */
 	unsigned char *rx; /* replies, zeroed after each read: they carry keys */
 	unsigned char *tx; /* the request being built; all zero between requests */
 	size_t tx_len;     /* bytes of tx written since xc_nl_req() */
@@ -141,6 +142,7 @@ int xc_nl_open(struct xc_nl **out)
 		goto out;
 	nl->fd = nl_socket_get_fd(nl->sk);
 	nl->port = nl_socket_get_local_port(nl->sk);
+	nl->seq = nl_socket_use_seq(nl->sk);
 	/* The kernel's error text, and errors without a copy of our request. */
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -330,10 +332,12 @@ int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err
 		nl->tx_len = 0;
 		return -EMSGSIZE;
 	}
-	/* as libnl's nl_complete_msg() does: its port, its next number, and
-	 * an ACK asked for (a dump that starts sends none; NLM_F_DUMP cannot
-	 * be tested for here, its bits are NLM_F_EXCL's and NLM_F_REPLACE's) */
-	seq = nl_socket_use_seq(nl->sk);
+	/* as libnl's nl_complete_msg() does: its port, the next number (from
+	 * libnl's first, counted here: no other request goes through libnl),
+	 * and an ACK asked for (a dump that starts sends none; NLM_F_DUMP
+	 * cannot be tested for here, its bits are NLM_F_EXCL's and
+	 * NLM_F_REPLACE's) */
+	seq = nl->seq++;
 	nlh->nlmsg_len = (uint32_t)len;
 	nlh->nlmsg_seq = seq;
 	nlh->nlmsg_pid = nl->port;
