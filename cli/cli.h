@@ -48,6 +48,8 @@ int policy_main(int argc, char **argv);
 struct xc_nl *cli_nl(const char *ctx);
 void cli_nl_close(void);
 
+/* The text of an address into b (INET6_ADDRSTRLEN bytes); returns its end. */
+char *cli_addr_text(uint16_t family, const void *addr, char *b);
 /* Text of an address of family f (static buffer, one of four in turn). */
 const char *cli_addr(uint16_t family, const void *addr);
 

@@ -65,8 +65,7 @@ static char *ip4_text(const unsigned char *a, char *b)
 	return b - 1;
 }
 
-/* The text of an address into b (INET6_ADDRSTRLEN bytes); returns its end. */
-static char *addr_text(uint16_t family, const void *addr, char *b)
+char *cli_addr_text(uint16_t family, const void *addr, char *b)
 {
 	if (family != AF_INET6)
 		return ip4_text(addr, b);
@@ -81,13 +80,13 @@ const char *cli_addr(uint16_t family, const void *addr)
 	static unsigned int next;
 	char *b = bufs[next++ % 4];
 
-	addr_text(family, addr, b);
+	cli_addr_text(family, addr, b);
 	return b;
 }
 
 char *cli_prefix(char *buf, uint16_t family, const void *addr, unsigned int plen)
 {
-	char *b = addr_text(family, addr, buf);
+	char *b = cli_addr_text(family, addr, buf);
 
 	*b++ = '/';
 	if (plen >= 100)

@@ -676,6 +676,26 @@ void print_null_f(const char *key, unsigned int lit, struct print_site *site)
 		json_lit(key, KEY_SLOT(site, lit), "null");
 }
 
+char *print_raw(size_t n)
+{
+	return room(P.buf + P.len, n);
+}
+
+void print_raw_done(char *end)
+{
+	P.len = (size_t)(end - P.buf);
+}
+
+char *print_put_uint(char *o, uint64_t v, unsigned int base, unsigned int width)
+{
+	char tmp[24], *d = digits(tmp + sizeof(tmp), v, base, false);
+	size_t n = (size_t)(tmp + sizeof(tmp) - d);
+
+	for (; n < width && width <= sizeof(tmp); n++)
+		*--d = '0';
+	return copy_in(o, d, n);
+}
+
 void print_nl(void)
 {
 	char *o;

@@ -36,6 +36,15 @@ void print_close_array(void);
 	print_bool_f(kind, key, fmt, PRINT_LITS(key, fmt), PRINT_SITE, value)
 /* JSON null where the value is absent; nothing in text. */
 #define print_null(key) print_null_f(key, PRINT_LIT(key) << 1, PRINT_SITE)
+/* Text only, for an emitter that writes a whole entry itself (state
+ * list's common SAs, cli/state.c): a cursor with room for n (at most 16384)
+ * bytes, and, once they are written, where they end. */
+char *print_raw(size_t n);
+void print_raw_done(char *end);
+/* v in base 10 or 16 (lower case), zero-padded to width, written at o;
+ * returns its end. */
+char *print_put_uint(char *o, uint64_t v, unsigned int base, unsigned int width);
+
 /* Text only: a newline, or a free-form piece of text. */
 void print_nl(void);
 #define print_text(...)                                                                            \

@@ -180,6 +180,36 @@ case_kernel_refusals() {
 	t_json "$("$X" -n "$A" -j state list)" '[s["spi"] for s in j]' '[1536]'
 }
 
+# state list writes the text of common SAs at once (cli/state.c); the
+# print calls write every SA (XFRMCTL_PRINT_CALLS=1): the two must agree,
+# byte for byte, for SAs of each shape, with and without -k and -o.
+case_list_text_at_once() {
+	ns_pair
+	"$X" -n "$A" state add $ID spi 0x100 mode tunnel reqid 7 aead 'rfc4106(gcm(aes))' $KEY_GCM128 128
+	"$X" -n "$A" state add $ID spi 0x101 seq 5 replay-window 32 enc 'cbc(aes)' $KEY_AES128 \
+		auth-trunc 'hmac(sha256)' $KEY_SHA256 128 sel src 10.1.0.0/16 dst 10.2.0.0/24
+	"$X" -n "$A" state add $ID spi 0x102 enc 'cbc(aes)' $KEY_AES128 auth 'hmac(sha256)' $KEY_SHA256
+	"$X" -n "$A" state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x103 mode tunnel \
+		aead 'rfc4106(gcm(aes))' $KEY_GCM128 64 sel src 2001:db8::/32 dst ::/0
+	# and some the print calls write in any case
+	"$X" -n "$A" state add $ID spi 0x104 enc 'cbc(aes)' $KEY_AES128 flag esn replay-window 64
+	"$X" -n "$A" state add $ID spi 0x105 enc 'cbc(aes)' $KEY_AES128 mark 5 if_id 3 flag noecn
+	"$X" -n "$A" state add $ID spi 0x106 enc 'cbc(aes)' $KEY_AES128 encap espinudp 4500 4500 0.0.0.0 \
+		sel src 10.0.0.0/8 dst 10.0.0.0/8 proto udp sport 53
+	local o fast calls
+	for o in "" -k -o "-k -o"; do
+		# (word splitting of $o: its options)
+		fast=$("$X" -n "$A" $o state list)
+		calls=$(XFRMCTL_PRINT_CALLS=1 "$X" -n "$A" $o state list)
+		t_eq "$(grep -c '^src ' <<<"$fast")" 7 "state list $o: seven SAs"
+		t_eq "$fast" "$calls" "state list $o: at once as by the print calls"
+	done
+	# one of them as written by hand, from ip-xfrm's grammar
+	t_run "$X" -n "$A" state list spi 0x100
+	t_eq "$out" "$(printf 'src 10.0.0.1 dst 10.0.0.2\n\tproto esp spi 0x00000100 reqid 7 mode tunnel\n\treplay-window 0\n\taead rfc4106(gcm(aes)) <redacted> 128\n\tanti-replay context: seq 0x0, oseq 0x0, bitmap 0x00000000\n\tsel src 0.0.0.0/0 dst 0.0.0.0/0')" \
+		"state list spi 0x100: its text"
+}
+
 t_case "add rfc4106(gcm(aes)): ip and xfrmctl -j read back what was asked" case_add_gcm_roundtrip
 t_case "add cbc(aes)+hmac(sha256) tunnel with selector, SPI 0xffffffff" case_add_cbc_hmac_roundtrip
 t_case "ESN, encap, marks, if_id, tfcpad, limits round-trip" case_options_roundtrip
@@ -189,4 +219,5 @@ t_case "kci_test_ipsec sequence: add, count, list, get, delete, flush" case_kci_
 t_case "update, and list filters" case_update_and_filters
 t_case "allocspi reserves an SPI in the range" case_allocspi
 t_case "kernel refusals: exists, absent, no CAP_NET_ADMIN; state unchanged" case_kernel_refusals
+t_case "state list: the text of common SAs at once, as the print calls write it" case_list_text_at_once
 t_done
