@@ -539,10 +539,10 @@ static int run_serial(struct vstate *st, struct reader *rd)
  * (the replay check and the verdict, counted, printed, written). Every
  * thread does all three, one thread at a time cuts, one at a time turns,
  * in capture order; the opening runs in parallel. A thread opens the batch
- * it cut, and takes the turns when the batch before its own has had its
- * turn (else the thread that gives that one its turn goes on to this one):
- * the bytes a batch was read into stay in the cache of the thread that
- * works on them. */
+ * it cut and, once the batches before it have had their turns, gives it
+ * its turn, so that what a batch was read and opened into stays in the
+ * cache of one thread; it takes the turn of another's batch only when it
+ * has nothing else to do. */
 
 enum bstate { B_FREE, B_OPENING, B_OPENED };
 
@@ -554,6 +554,7 @@ struct batch {
 	uint8_t *out;   /* their plaintexts, at the same offsets */
 	size_t dirty;   /* bytes of out ever written, wiped at the end */
 	enum bstate state;
+	const struct worker *opener;
 };
 
 struct worker {
@@ -584,6 +585,13 @@ struct pool {
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
 	size_t dirty;
 };
+
+/* Whether the start of a packet's plaintext is read after its opening: by
+ * its output line, or by the turn's check of a BEET pseudo header. */
+static bool head_read(const struct vstate *st, const struct vsa *v)
+{
+	return !st->quiet || v->sa.info.mode == XFRM_MODE_BEET;
+}
 
 /* Classify a batch's packets and open the ESP ones ahead of their turn
  * with the thread's clones of the SAs. ESN: the high bits are guessed from
@@ -623,7 +631,9 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 			continue;
 		if (w->dirty < it->fr.esp_len)
 			w->dirty = it->fr.esp_len;
-		memcpy(it->head, w->plain, it->res.plain_len < HEAD ? it->res.plain_len : HEAD);
+		if (head_read(st, it->v))
+			memcpy(it->head, w->plain,
+			       it->res.plain_len < HEAD ? it->res.plain_len : HEAD);
 	}
 }
 
@@ -685,7 +695,8 @@ static int turn(struct pool *p, struct batch *b, bool *enough)
 		}
 		if (it->kind == K_ESP) {
 			if (!it->plain) { /* as it was opened, as far as it is read */
-				memcpy(p->plain, it->head, HEAD);
+				if (head_read(st, it->v))
+					memcpy(p->plain, it->head, HEAD);
 				it->plain = p->plain;
 				if (p->dirty < it->fr.esp_len)
 					p->dirty = it->fr.esp_len;
@@ -723,8 +734,11 @@ static void work(struct worker *w)
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->quit) {
+		bool can_cut = !p->cutting && !p->eof && p->cut - p->turned < p->nb;
+
 		b = &p->ring[p->turned % p->nb];
-		if (!p->turning && p->turned < p->cut && b->state == B_OPENED) {
+		if (!p->turning && p->turned < p->cut && b->state == B_OPENED &&
+		    (b->opener == w || !can_cut)) {
 			p->turning = true;
 			enough = false;
 			do {
@@ -734,7 +748,8 @@ static void work(struct worker *w)
 				b->state = B_FREE;
 				p->turned++;
 				b = &p->ring[p->turned % p->nb];
-			} while (r == 0 && p->turned < p->cut && b->state == B_OPENED);
+			} while (r == 0 && p->turned < p->cut && b->state == B_OPENED &&
+				 b->opener == w);
 			p->turning = false;
 			if (enough) /* what is cut from now on, the turns pass over */
 				p->eof = true;
@@ -742,7 +757,7 @@ static void work(struct worker *w)
 				p->err = p->err ? p->err : r;
 				p->quit = true;
 			}
-		} else if (!p->cutting && !p->eof && p->cut - p->turned < p->nb) {
+		} else if (can_cut) {
 			b = &p->ring[p->cut % p->nb];
 			p->cutting = true;
 			pthread_mutex_unlock(&p->mu);
@@ -755,6 +770,7 @@ static void work(struct worker *w)
 				p->quit = true;
 			} else if (b->n) {
 				b->state = B_OPENING;
+				b->opener = w;
 				p->cut++;
 			}
 			if (p->rd->eof)
