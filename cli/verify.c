@@ -551,7 +551,7 @@ struct batch {
 	size_t n, used; /* items, and bytes of in */
 	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
 	uint8_t *in;    /* the packets, ARENA bytes (those not read in place) */
-	uint8_t *out;   /* their plaintexts, at the same offsets */
+	uint8_t *out;   /* --write-decrypted: their plaintexts, at the same offsets */
 	size_t dirty;   /* bytes of out ever written, wiped at the end */
 	enum bstate state;
 	const struct worker *opener;
@@ -861,7 +861,7 @@ static int pool_new(struct vstate *st, struct reader *rd, unsigned int jobs, str
 	    !(p->plain = malloc(PKT_MAX)))
 		goto out;
 	for (size_t i = 0; i < p->nb; i++)
-		if (!(p->ring[i].in = malloc(ARENA)) || !(p->ring[i].out = malloc(ARENA)))
+		if (!(p->ring[i].in = malloc(ARENA)) || (st->w && !(p->ring[i].out = malloc(ARENA))))
 			goto out;
 	for (size_t i = 0; i < p->nw; i++) {
 		struct worker *w = &p->w[i];
