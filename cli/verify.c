@@ -802,10 +802,9 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void pool_free(struct pool *p)
+/* Every thread but the caller's has left when this returns. */
+static void pool_join(struct pool *p)
 {
-	if (!p)
-		return;
 	pthread_mutex_lock(&p->mu);
 	p->quit = true;
 	pthread_cond_broadcast(&p->cv);
@@ -813,6 +812,16 @@ static void pool_free(struct pool *p)
 	for (size_t i = 0; i < p->nw; i++) {
 		if (p->w[i].started)
 			pthread_join(p->w[i].thread, NULL);
+		p->w[i].started = false;
+	}
+}
+
+static void pool_free(struct pool *p)
+{
+	if (!p)
+		return;
+	pool_join(p);
+	for (size_t i = 0; i < p->nw; i++) {
 		for (size_t k = 0; p->w[i].esa && k < p->st->n; k++)
 			xc_esp_sa_free(p->w[i].esa[k]);
 		free(p->w[i].esa);
@@ -900,6 +909,7 @@ static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
 		return r;
 	}
 	work(&p->w[0]);
+	pool_join(p);
 	r = p->err;
 	if (p->err_read)
 		st->xe = rd->xe;

@@ -130,6 +130,12 @@ case_gcm_esn_wrap() {
 	same "$d/m.pcap" "$d/a.sa" --quiet
 	same "$d/m.pcap" "$d/a.sa" --count 1500
 	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 1[0-9]{3} packets" "--count"
+	# cut off in a record: the lines up to it, then the error
+	head -c $(($(stat -c %s "$d/m.pcap") * 2 / 3)) "$d/m.pcap" >"$d/cut.pcap"
+	same "$d/cut.pcap" "$d/a.sa"
+	t_eq "$rc" 1 "exit status, a truncated capture"
+	t_eq "$err" "xfrmctl: verify: reading packets: truncated dump file '$d/cut.pcap'" "the error"
+	t_match "$out" "^#1 .*"$'\n'"#2 " "the lines before it"
 }
 
 case_cbc_sha256_pcapng() {
