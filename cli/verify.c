@@ -577,8 +577,10 @@ struct pool {
 	uint64_t cut, turned; /* batches, in capture order */
 	bool cutting, turning; /* a thread is at it */
 	bool eof;   /* nothing more to cut */
+	bool enough; /* --count reached */
 	bool quit;  /* every thread leaves */
-	int err;    /* the first error (reading: in rd->xe, else st->xe) */
+	int err;    /* the error that ends it (reading: in rd->xe, else st->xe) */
+	int read_err; /* reading failed: the error once the packets before have had their turns */
 	bool err_read;
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
@@ -751,8 +753,10 @@ static void work(struct worker *w)
 			} while (r == 0 && p->turned < p->cut && b->state == B_OPENED &&
 				 b->opener == w);
 			p->turning = false;
-			if (enough) /* what is cut from now on, the turns pass over */
+			if (enough) { /* what is cut from now on, the turns pass over */
 				p->eof = true;
+				p->enough = true;
+			}
 			if (r < 0) {
 				p->err = p->err ? p->err : r;
 				p->quit = true;
@@ -764,19 +768,17 @@ static void work(struct worker *w)
 			r = cut(p->st, p->rd, b);
 			pthread_mutex_lock(&p->mu);
 			p->cutting = false;
-			if (r < 0) {
-				p->err = p->err ? p->err : r;
-				p->err_read = p->err == r;
-				p->quit = true;
-			} else if (b->n) {
+			if (r < 0)
+				p->read_err = r;
+			if (r < 0 || p->rd->eof)
+				p->eof = true;
+			if (b->n) { /* the packets read before an error, too */
 				b->state = B_OPENING;
 				b->opener = w;
 				p->cut++;
 			}
-			if (p->rd->eof)
-				p->eof = true;
 			pthread_cond_broadcast(&p->cv); /* the next batch can be cut */
-			if (r < 0 || !b->n)
+			if (!b->n)
 				continue;
 			pthread_mutex_unlock(&p->mu);
 			/* the file's pages are made readable ahead of the cutting */
@@ -786,7 +788,13 @@ static void work(struct worker *w)
 			b->state = B_OPENED;
 			continue;
 		} else if (p->eof && !p->cutting && p->turned == p->cut) {
-			p->quit = true; /* all done */
+			/* all done; one thread would not have read as far as an
+			 * error past --count */
+			if (!p->err && p->read_err && !p->enough) {
+				p->err = p->read_err;
+				p->err_read = true;
+			}
+			p->quit = true;
 		} else {
 			pthread_cond_wait(&p->cv, &p->mu);
 			continue;

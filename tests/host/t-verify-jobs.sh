@@ -136,6 +136,8 @@ case_gcm_esn_wrap() {
 	t_eq "$rc" 1 "exit status, a truncated capture"
 	t_eq "$err" "xfrmctl: verify: reading packets: truncated dump file '$d/cut.pcap'" "the error"
 	t_match "$out" "^#1 .*"$'\n'"#2 " "the lines before it"
+	same "$d/cut.pcap" "$d/a.sa" --count 300 # done before the error
+	t_eq "$err" "" "no error before --count"
 }
 
 case_cbc_sha256_pcapng() {
