@@ -2,11 +2,10 @@
  *
  * One packet after another: read, classify (ESP? which SA?), verify
  * (lib/esp.c), then count, print and write it. With --jobs N the work
- * runs in N threads: the main thread only cuts the capture into batches of
- * packets, N-1 workers (and the main thread, when it has nothing else to
- * do) classify them and open them ahead of their turn with clones of the
- * SAs, and the main thread takes each batch back in capture order for the
- * replay check, the verdict and the output (xc_esp_verify_opened: the
+ * runs in N threads (see "several threads" below): the capture is cut into
+ * batches, each classified and opened ahead of its turn by one thread with
+ * clones of the SAs, and the batches take their turns in capture order for
+ * the replay check, the verdict and the output (xc_esp_verify_opened: the
  * verdicts are exactly those of one thread). */
 #include <arpa/inet.h>
 #include <errno.h>
