@@ -1,13 +1,12 @@
 /* xfrmctl verify: ESP packets judged as the kernel's esp_input would.
  *
  * One packet after another: read, classify (ESP? which SA?), verify
- * (lib/esp.c), then count, print and write it. With --jobs N the crypto
- * runs in N threads: the main thread reads packets into batches, N-1
- * workers (and the main thread, when it has nothing else to do) open them
- * ahead of their turn with clones of the SAs, and the main thread takes
- * each batch back in capture order for the replay check, the verdict and
- * the output (xc_esp_verify_opened: the verdicts are exactly those of one
- * thread). */
+ * (lib/esp.c), then count, print and write it. With --jobs N the work
+ * runs in N threads (see "several threads" below): the capture is cut into
+ * batches, each classified and opened ahead of its turn by one thread with
+ * clones of the SAs, and the batches take their turns in capture order for
+ * the replay check, the verdict and the output (xc_esp_verify_opened: the
+ * verdicts are exactly those of one thread). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +14,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +36,7 @@
 #define BATCH 256       /* packets a batch */
 #define ARENA (1u << 20) /* their bytes: any one packet fits an empty batch */
 #define MAX_JOBS 64
+#define HEAD 64         /* plaintext bytes an output line reads, at most */
 
 static void usage(FILE *f)
 {
@@ -54,6 +55,9 @@ struct vsa {
 	struct xc_sa sa; /* the key bytes wiped once esa holds them */
 	struct xc_esp_sa *esa;
 	struct xc_replay replay;
+	/* ESN: the window's top (xc_replay_top) as the turns leave it, for
+	 * the threads that guess the high bits of the packets they open */
+	_Atomic uint64_t top;
 	uint64_t verdicts[XC_V_COUNT];
 	uint64_t packets;
 };
@@ -86,8 +90,10 @@ struct item {
 	struct timeval ts;
 	uint64_t index;
 	const uint8_t *ip;  /* the IP packet */
+	size_t ip_len;
+	bool link_ok;
 	uint8_t *plain;     /* room for its plaintext (fr.esp_len bytes) */
-	uint32_t seq_hi;    /* the guess the packet was opened with */
+	uint8_t head[HEAD]; /* --jobs, no --write-decrypted: the plaintext's start */
 	struct xc_esp_result res; /* opened ahead, then the verdict */
 	int err;
 };
@@ -141,6 +147,7 @@ static int add_sa(struct vstate *st, const struct xc_sa *sa, bool added, const c
 	if (r == 0 && added && (sa->has_replay_esn || sa->has_replay))
 		r = sa->has_replay_esn ? xc_replay_set(&v->replay, sa->esn.seq, sa->esn.seq_hi, NULL, 0)
 				       : xc_replay_set(&v->replay, sa->replay.seq, 0, NULL, 0);
+	atomic_init(&v->top, xc_replay_top(&v->replay));
 	wipe_keys(&v->sa);
 	if (r < 0) {
 		char msg[sizeof(st->xe.msg)];
@@ -389,19 +396,28 @@ static void print_summary(const struct vstate *st)
 
 /* ---- one packet ---- */
 
-/* What the packet is, and for ESP its SA (before any SA state is used). */
-static void classify(struct vstate *st, const struct xc_packet *pkt, struct item *it)
+/* The packet as read (its bytes stay where pkt has them). */
+static void take_packet(struct item *it, const struct xc_packet *pkt)
 {
 	it->index = pkt->index;
 	it->ts = pkt->ts;
+	it->ip = pkt->ip;
+	it->ip_len = pkt->ip_len;
+	it->link_ok = pkt->link_ok;
+}
+
+/* What the packet is, and for ESP its SA (before any SA state is used):
+ * reads only what does not change once the packets flow, so that any
+ * thread may classify. */
+static void classify(const struct vstate *st, struct item *it)
+{
 	it->v = NULL;
-	if (!pkt->link_ok ||
-	    xc_esp_parse_ip(pkt->ip, pkt->ip_len, st->port, UDP_ENCAP_ESPINUDP, &it->fr) < 0 ||
+	if (!it->link_ok ||
+	    xc_esp_parse_ip(it->ip, it->ip_len, st->port, UDP_ENCAP_ESPINUDP, &it->fr) < 0 ||
 	    it->fr.kind != XC_FRAME_ESP) {
 		it->kind = K_NOT_ESP;
 		return;
 	}
-	st->esp++;
 	if (it->fr.esp_len < 8) /* xfrm_input cannot read SPI and sequence number */
 		it->kind = K_HDR;
 	else if (!(it->v = find_sa(st, &it->fr)))
@@ -413,6 +429,8 @@ static void classify(struct vstate *st, const struct xc_packet *pkt, struct item
 /* In the packet's turn, after its verdict: count, print, write. */
 static void finish(struct vstate *st, struct item *it)
 {
+	if (it->kind != K_NOT_ESP)
+		st->esp++;
 	switch (it->kind) {
 	case K_NOT_ESP:
 		st->not_esp++;
@@ -443,162 +461,6 @@ static void finish(struct vstate *st, struct item *it)
 		print_verdict(it);
 }
 
-/* ---- several threads ---- */
-
-enum bstate { B_FREE, B_READY, B_BUSY, B_DONE };
-
-struct batch {
-	struct item items[BATCH];
-	size_t n, used; /* items, and bytes of in */
-	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
-	uint8_t *in;    /* the packets, ARENA bytes */
-	uint8_t *out;   /* their plaintexts, at the same offsets */
-	size_t dirty;   /* bytes of out ever written, wiped at the end */
-	enum bstate state;
-};
-
-struct worker {
-	pthread_t thread;
-	bool started;
-	struct pool *pool;
-	struct xc_esp_sa **esa; /* a clone of each SA, by index */
-};
-
-struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct vstate *st;
-	struct batch *ring;
-	size_t nb;
-	uint64_t filled, taken, finished; /* batches, in capture order */
-	bool quit;
-	struct worker *w;
-	size_t nw;
-	struct xc_capture *cap;
-};
-
-/* Open a batch's ESP packets ahead of their turn; esa: the thread's SAs
- * (NULL: the SAs themselves, on the main thread). The packets lie one
- * after the other (in the mapped file, or copied so): the bytes up to
- * PREFETCH ahead of the one opened are asked for as it goes, since the
- * reading thread brought only their headers into its own cache. */
-#define PREFETCH 4096
-static void open_batch(struct vstate *st, struct batch *b, struct xc_esp_sa **esa)
-{
-	const uint8_t *pf = b->lo;
-
-	for (size_t i = 0; i < b->n; i++) {
-		struct item *it = &b->items[i];
-		const uint8_t *esp = it->ip + it->fr.esp_off, *to;
-
-		if (it->kind != K_ESP)
-			continue;
-		to = b->hi - esp > PREFETCH ? esp + PREFETCH : b->hi;
-		if (pf < esp)
-			pf = esp;
-		for (; pf < to; pf += 64)
-			__builtin_prefetch(pf);
-		it->err = xc_esp_open_ahead(esa ? esa[it->v - st->sas] : it->v->esa, &it->fr, esp,
-					    it->fr.esp_len, it->seq_hi, it->plain,
-					    it->fr.esp_len, &it->res);
-	}
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
-	struct pool *p = w->pool;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct batch *b;
-
-		while (!p->quit && p->taken == p->filled)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->quit)
-			break;
-		b = &p->ring[p->taken++ % p->nb];
-		b->state = B_BUSY;
-		pthread_mutex_unlock(&p->mu);
-		/* the reading thread has no time to fault the file in */
-		xc_capture_populate(p->cap, b->hi);
-		open_batch(p->st, b, w->esa);
-		pthread_mutex_lock(&p->mu);
-		b->state = B_DONE;
-		pthread_cond_broadcast(&p->cv);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void pool_free(struct pool *p)
-{
-	if (!p)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (size_t i = 0; i < p->nw; i++) {
-		if (p->w[i].started)
-			pthread_join(p->w[i].thread, NULL);
-		for (size_t k = 0; p->w[i].esa && k < p->st->n; k++)
-			xc_esp_sa_free(p->w[i].esa[k]);
-		free(p->w[i].esa);
-	}
-	for (size_t i = 0; p->ring && i < p->nb; i++) {
-		if (p->ring[i].out)
-			explicit_bzero(p->ring[i].out, p->ring[i].dirty);
-		free(p->ring[i].in);
-		free(p->ring[i].out);
-	}
-	free(p->ring);
-	free(p->w);
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
-	free(p);
-}
-
-/* jobs threads in all: jobs - 1 workers and the caller's. */
-static int pool_new(struct vstate *st, unsigned int jobs, struct pool **out)
-{
-	struct pool *p = calloc(1, sizeof(*p));
-	int r = -ENOMEM;
-
-	*out = NULL;
-	if (!p)
-		return -ENOMEM;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	p->st = st;
-	p->nb = 2 * (size_t)jobs;
-	p->nw = jobs - 1;
-	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->w = calloc(p->nw, sizeof(*p->w))))
-		goto out;
-	for (size_t i = 0; i < p->nb; i++)
-		if (!(p->ring[i].in = malloc(ARENA)) || !(p->ring[i].out = malloc(ARENA)))
-			goto out;
-	for (size_t i = 0; i < p->nw; i++) {
-		struct worker *w = &p->w[i];
-
-		w->pool = p;
-		if (!(w->esa = calloc(st->n, sizeof(*w->esa))))
-			goto out;
-		for (size_t k = 0; k < st->n; k++)
-			if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
-				goto out;
-		if ((r = -pthread_create(&w->thread, NULL, worker_main, w)) < 0)
-			goto out;
-		w->started = true;
-	}
-	*out = p;
-	p = NULL;
-	r = 0;
-out:
-	pool_free(p);
-	return r;
-}
-
 /* ---- the capture ---- */
 
 struct reader {
@@ -607,11 +469,12 @@ struct reader {
 	bool pending; /* pkt read, not yet taken */
 	bool eof;
 	unsigned long long count; /* ESP packets to read; 0: all */
+	struct xc_err xe; /* why reading failed */
 };
 
 /* The next packet: 1 (in rd->pkt), 0 at the end, -EAGAIN (live: none yet),
- * or -errno (message in st->xe). */
-static int next_packet(struct reader *rd, struct vstate *st)
+ * or -errno (message in rd->xe). */
+static int next_packet(struct reader *rd, const struct vstate *st)
 {
 	int r;
 
@@ -621,7 +484,7 @@ static int next_packet(struct reader *rd, struct vstate *st)
 		rd->eof = true;
 		return 0;
 	}
-	r = xc_capture_next(rd->cap, &rd->pkt, &st->xe);
+	r = xc_capture_next(rd->cap, &rd->pkt, &rd->xe);
 	if (r == 0)
 		rd->eof = true;
 	if (r > 0)
@@ -642,11 +505,13 @@ static int run_serial(struct vstate *st, struct reader *rd)
 	while ((r = next_packet(rd, st)) != 0) {
 		if (r == -EAGAIN)
 			continue;
-		if (r < 0)
+		if (r < 0) {
+			st->xe = rd->xe;
 			break;
+		}
 		rd->pending = false;
-		classify(st, &rd->pkt, &it);
-		it.ip = rd->pkt.ip;
+		take_packet(&it, &rd->pkt);
+		classify(st, &it);
 		it.plain = plain;
 		if (it.kind == K_ESP) {
 			r = xc_esp_verify(it.v->esa, &it.v->replay, &it.fr, it.ip + it.fr.esp_off,
@@ -666,11 +531,121 @@ static int run_serial(struct vstate *st, struct reader *rd)
 	return r;
 }
 
+/* ---- several threads ----
+ *
+ * The capture is cut into batches of packets, kept in a ring, each batch
+ * in three steps: cut (its packets read: for a mapped file, only where
+ * each one is), opened (classified, decrypted ahead of its turn), turned
+ * (the replay check and the verdict, counted, printed, written). Every
+ * thread does all three, one thread at a time cuts, one at a time turns,
+ * in capture order; the opening runs in parallel. A thread opens the batch
+ * it cut and, once the batches before it have had their turns, gives it
+ * its turn, so that what a batch was read and opened into stays in the
+ * cache of one thread; it takes the turn of another's batch only when it
+ * has nothing else to do. */
+
+enum bstate { B_FREE, B_OPENING, B_OPENED };
+
+struct batch {
+	struct item items[BATCH];
+	size_t n, used; /* items, and bytes of in */
+	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
+	uint8_t *in;    /* the packets, ARENA bytes (those not read in place) */
+	uint8_t *out;   /* --write-decrypted: their plaintexts, at the same offsets */
+	size_t dirty;   /* bytes of out ever written, wiped at the end */
+	enum bstate state;
+	const struct worker *opener;
+};
+
+struct worker {
+	pthread_t thread;
+	bool started;
+	struct pool *pool;
+	struct xc_esp_sa **esa; /* a clone of each SA, by index */
+	uint8_t *plain;  /* PKT_MAX bytes: the plaintexts it opens (see cut()) */
+	size_t dirty;    /* bytes of plain ever written */
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vstate *st;
+	struct reader *rd;
+	unsigned long long count; /* --count: the turns stop there */
+	struct batch *ring;
+	size_t nb;
+	uint64_t cut, turned; /* batches, in capture order */
+	bool cutting, turning; /* a thread is at it */
+	bool eof;   /* nothing more to cut */
+	bool enough; /* --count reached */
+	bool quit;  /* every thread leaves */
+	int err;    /* the error that ends it (reading: in rd->xe, else st->xe) */
+	int read_err; /* reading failed: the error once the packets before have had their turns */
+	bool err_read;
+	struct worker *w; /* w[0]: the main thread's */
+	size_t nw;
+	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
+	size_t dirty;
+};
+
+/* Whether the start of a packet's plaintext is read after its opening: by
+ * its output line, or by the turn's check of a BEET pseudo header. */
+static bool head_read(const struct vstate *st, const struct vsa *v)
+{
+	return !st->quiet || v->sa.info.mode == XFRM_MODE_BEET;
+}
+
+/* Classify a batch's packets and open the ESP ones ahead of their turn
+ * with the thread's clones of the SAs. ESN: the high bits are guessed from
+ * the window's top as the turns have left it so far (a wrong guess costs
+ * the packet a second opening in its turn, nothing more). The packets lie
+ * one after the other (in the mapped file, or copied so): the bytes up to
+ * PREFETCH ahead of the one opened are asked for as it goes (cutting
+ * brought only the record headers into the cache). */
+#define PREFETCH 4096
+static void open_batch(const struct vstate *st, struct batch *b, struct worker *w)
+{
+	const uint8_t *pf = b->lo;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+		const uint8_t *to = b->hi - it->ip > PREFETCH ? it->ip + PREFETCH : b->hi;
+		const struct xc_replay *rp;
+		uint32_t seq_hi = 0;
+
+		if (pf < it->ip)
+			pf = it->ip;
+		for (; pf < to; pf += 64)
+			__builtin_prefetch(pf);
+		classify(st, it);
+		if (it->kind != K_ESP)
+			continue;
+		rp = &it->v->replay;
+		if (rp->mode == XC_REPLAY_ESN)
+			seq_hi = xc_replay_seqhi_at(rp, atomic_load_explicit(&it->v->top,
+									     memory_order_relaxed),
+						    it->fr.seq);
+		it->err = xc_esp_open_ahead(w->esa[it->v - st->sas], &it->fr,
+					    it->ip + it->fr.esp_off, it->fr.esp_len, seq_hi,
+					    it->plain ? it->plain : w->plain, it->fr.esp_len,
+					    &it->res);
+		if (it->plain)
+			continue;
+		if (w->dirty < it->fr.esp_len)
+			w->dirty = it->fr.esp_len;
+		if (head_read(st, it->v))
+			memcpy(it->head, w->plain,
+			       it->res.plain_len < HEAD ? it->res.plain_len : HEAD);
+	}
+}
+
 /* Read packets into b until it is full, the input ends, or (live) none is
- * waiting; with none at all, wait for one if block, else return -EAGAIN.
- * The high sequence bits each packet is opened with are guessed from its
- * SA's window as it is now. */
-static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool block)
+ * waiting; with none at all, wait for one. Only read: what they are is for
+ * the thread that opens them. The plaintexts go to the batch's arena for
+ * --write-decrypted; else each thread opens into a buffer of its own, and
+ * keeps the start of each packet's plaintext (all that an output line
+ * shows) in head. 0 or -errno (rd->xe says why). */
+static int cut(struct vstate *st, struct reader *rd, struct batch *b)
 {
 	int r = 0;
 
@@ -681,44 +656,53 @@ static int fill(struct vstate *st, struct reader *rd, struct batch *b, bool bloc
 		struct item *it = &b->items[b->n];
 
 		r = next_packet(rd, st);
-		if (r == -EAGAIN && b->n == 0 && block)
-			continue;
 		if (r == -EAGAIN && b->n == 0)
-			return -EAGAIN;
+			continue;
 		if (r <= 0)
 			break;
 		if (rd->pkt.ip_len > ARENA - b->used)
 			break; /* for the next batch */
 		rd->pending = false;
-		classify(st, &rd->pkt, it);
-		if (it->kind != K_NOT_ESP) {
-			/* a mapped file's packets stay where they are */
-			it->ip = rd->pkt.stable ? rd->pkt.ip :
-				 memcpy(b->in + b->used, rd->pkt.ip, rd->pkt.ip_len);
-			it->plain = b->out + b->used;
-			b->used += rd->pkt.ip_len;
-			if (b->dirty < b->used)
-				b->dirty = b->used;
-			if (!b->lo)
-				b->lo = it->ip;
-			b->hi = it->ip + rd->pkt.ip_len;
-		}
-		if (it->kind == K_ESP)
-			it->seq_hi = xc_replay_seqhi(&it->v->replay, it->fr.seq);
+		take_packet(it, &rd->pkt);
+		/* a mapped file's packets stay where they are */
+		if (!rd->pkt.stable)
+			it->ip = memcpy(b->in + b->used, rd->pkt.ip, rd->pkt.ip_len);
+		it->plain = st->w ? b->out + b->used : NULL;
+		b->used += it->ip_len;
+		if (b->dirty < b->used)
+			b->dirty = b->used;
+		if (!b->lo)
+			b->lo = it->ip;
+		b->hi = it->ip + it->ip_len;
 		b->n++;
 	}
 	return r == -EAGAIN ? 0 : r < 0 ? r : 0;
 }
 
-/* A batch in its turn: the verdicts, in capture order. */
-static int finish_batch(struct vstate *st, struct batch *b)
+/* A batch in its turn: the verdicts, in capture order. The reading goes
+ * ahead of --count: the turns stop where one thread would have stopped
+ * reading (*enough then). */
+static int turn(struct pool *p, struct batch *b, bool *enough)
 {
+	struct vstate *st = p->st;
+	unsigned long long count = p->count;
 	int r = 0;
 
 	for (size_t i = 0; i < b->n && r == 0; i++) {
 		struct item *it = &b->items[i];
 
+		if (count && st->esp >= count) {
+			*enough = true;
+			break;
+		}
 		if (it->kind == K_ESP) {
+			if (!it->plain) { /* as it was opened, as far as it is read */
+				if (head_read(st, it->v))
+					memcpy(p->plain, it->head, HEAD);
+				it->plain = p->plain;
+				if (p->dirty < it->fr.esp_len)
+					p->dirty = it->fr.esp_len;
+			}
 			r = it->err ? it->err :
 			    xc_esp_verify_opened(it->v->esa, &it->v->replay, &it->fr,
 						 it->ip + it->fr.esp_off, it->fr.esp_len, &it->res,
@@ -727,76 +711,216 @@ static int finish_batch(struct vstate *st, struct batch *b)
 				xc_err_set(&st->xe, "packet %" PRIu64 ": %s", it->index, strerror(-r));
 				break;
 			}
+			if (it->v->replay.mode == XC_REPLAY_ESN)
+				atomic_store_explicit(&it->v->top, xc_replay_top(&it->v->replay),
+						      memory_order_relaxed);
 		}
 		finish(st, it);
 	}
-	/* the plaintexts stay until the next batch here overwrites them, and
-	 * pool_free() wipes the arenas: wiped here, on this thread, they
-	 * would be pulled over from the cache of the one that wrote them */
+	if (count && st->esp >= count)
+		*enough = true;
+	/* the plaintexts stay until the batch is cut again, and pool_free()
+	 * wipes the arenas */
 	return r;
 }
 
-/* Several threads: see the top of the file. */
+/* Each thread, the main one too, until the end or an error: the turns
+ * first (they free the ring's places), else the cutting of the next batch
+ * and its opening, else a wait. */
+static void work(struct worker *w)
+{
+	struct pool *p = w->pool;
+	struct batch *b;
+	bool enough;
+	int r;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->quit) {
+		bool can_cut = !p->cutting && !p->eof && p->cut - p->turned < p->nb;
+
+		b = &p->ring[p->turned % p->nb];
+		if (!p->turning && p->turned < p->cut && b->state == B_OPENED &&
+		    (b->opener == w || !can_cut)) {
+			p->turning = true;
+			enough = false;
+			do {
+				pthread_mutex_unlock(&p->mu);
+				r = turn(p, b, &enough);
+				pthread_mutex_lock(&p->mu);
+				b->state = B_FREE;
+				p->turned++;
+				b = &p->ring[p->turned % p->nb];
+			} while (r == 0 && p->turned < p->cut && b->state == B_OPENED &&
+				 b->opener == w);
+			p->turning = false;
+			if (enough) { /* what is cut from now on, the turns pass over */
+				p->eof = true;
+				p->enough = true;
+			}
+			if (r < 0) {
+				p->err = p->err ? p->err : r;
+				p->quit = true;
+			}
+		} else if (can_cut) {
+			b = &p->ring[p->cut % p->nb];
+			p->cutting = true;
+			pthread_mutex_unlock(&p->mu);
+			r = cut(p->st, p->rd, b);
+			pthread_mutex_lock(&p->mu);
+			p->cutting = false;
+			if (r < 0)
+				p->read_err = r;
+			if (r < 0 || p->rd->eof)
+				p->eof = true;
+			if (b->n) { /* the packets read before an error, too */
+				b->state = B_OPENING;
+				b->opener = w;
+				p->cut++;
+			}
+			pthread_cond_broadcast(&p->cv); /* the next batch can be cut */
+			if (!b->n)
+				continue;
+			pthread_mutex_unlock(&p->mu);
+			/* the file's pages are made readable ahead of the cutting */
+			xc_capture_populate(p->rd->cap, b->hi);
+			open_batch(p->st, b, w);
+			pthread_mutex_lock(&p->mu);
+			b->state = B_OPENED;
+			continue;
+		} else if (p->eof && !p->cutting && p->turned == p->cut) {
+			/* all done; one thread would not have read as far as an
+			 * error past --count */
+			if (!p->err && p->read_err && !p->enough) {
+				p->err = p->read_err;
+				p->err_read = true;
+			}
+			p->quit = true;
+		} else {
+			pthread_cond_wait(&p->cv, &p->mu);
+			continue;
+		}
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *worker_main(void *arg)
+{
+	work(arg);
+	return NULL;
+}
+
+/* Every thread but the caller's has left when this returns. */
+static void pool_join(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = 0; i < p->nw; i++) {
+		if (p->w[i].started)
+			pthread_join(p->w[i].thread, NULL);
+		p->w[i].started = false;
+	}
+}
+
+static void pool_free(struct pool *p)
+{
+	if (!p)
+		return;
+	pool_join(p);
+	for (size_t i = 0; i < p->nw; i++) {
+		for (size_t k = 0; p->w[i].esa && k < p->st->n; k++)
+			xc_esp_sa_free(p->w[i].esa[k]);
+		free(p->w[i].esa);
+		if (p->w[i].plain)
+			explicit_bzero(p->w[i].plain, p->w[i].dirty);
+		free(p->w[i].plain);
+	}
+	for (size_t i = 0; p->ring && i < p->nb; i++) {
+		if (p->ring[i].out)
+			explicit_bzero(p->ring[i].out, p->ring[i].dirty);
+		for (size_t k = 0; k < BATCH; k++)
+			explicit_bzero(p->ring[i].items[k].head, HEAD);
+		free(p->ring[i].in);
+		free(p->ring[i].out);
+	}
+	if (p->plain)
+		explicit_bzero(p->plain, p->dirty);
+	free(p->plain);
+	free(p->ring);
+	free(p->w);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* jobs threads in all: the caller's (w[0], run by it) and jobs - 1 more,
+ * started here. */
+static int pool_new(struct vstate *st, struct reader *rd, unsigned int jobs, struct pool **out)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->st = st;
+	p->rd = rd;
+	/* the turns count ESP packets; reading goes on until they stop it */
+	p->count = rd->count;
+	rd->count = 0;
+	p->nb = 2 * (size_t)jobs + 2;
+	p->nw = jobs;
+	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->w = calloc(p->nw, sizeof(*p->w))) ||
+	    !(p->plain = malloc(PKT_MAX)))
+		goto out;
+	for (size_t i = 0; i < p->nb; i++)
+		if (!(p->ring[i].in = malloc(ARENA)) || (st->w && !(p->ring[i].out = malloc(ARENA))))
+			goto out;
+	for (size_t i = 0; i < p->nw; i++) {
+		struct worker *w = &p->w[i];
+
+		w->pool = p;
+		if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
+			goto out;
+		for (size_t k = 0; k < st->n; k++)
+			if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
+				goto out;
+	}
+	for (size_t i = 1; i < p->nw; i++) {
+		if ((r = -pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i])) < 0)
+			goto out;
+		p->w[i].started = true;
+	}
+	*out = p;
+	p = NULL;
+	r = 0;
+out:
+	pool_free(p);
+	return r;
+}
+
+/* Several threads: see "several threads" above. */
 static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
 {
 	struct pool *p;
-	int r = pool_new(st, jobs, &p);
+	int r;
 
+	/* the cutting thread reads headers; open_batch() fetches the rest */
+	xc_capture_set_prefetch(rd->cap, XC_PREFETCH_HEADERS);
+	r = pool_new(st, rd, jobs, &p);
 	if (r < 0) {
 		xc_err_set(&st->xe, "starting %u threads: %s", jobs, strerror(-r));
 		return r;
 	}
-	/* this thread reads headers; open_batch() fetches the rest */
-	xc_capture_set_prefetch(rd->cap, XC_PREFETCH_HEADERS);
-	p->cap = rd->cap;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct batch *b = &p->ring[p->finished % p->nb];
-
-		if (p->finished < p->filled && b->state == B_DONE) {
-			pthread_mutex_unlock(&p->mu);
-			r = finish_batch(st, b);
-			pthread_mutex_lock(&p->mu);
-			b->state = B_FREE;
-			p->finished++;
-			if (r < 0)
-				break;
-			continue;
-		}
-		if (rd->eof && p->finished == p->filled)
-			break;
-		if (!rd->eof && p->filled - p->finished < p->nb) {
-			bool idle = p->filled == p->finished;
-
-			b = &p->ring[p->filled % p->nb];
-			pthread_mutex_unlock(&p->mu);
-			r = fill(st, rd, b, idle);
-			pthread_mutex_lock(&p->mu);
-			if (r < 0 && r != -EAGAIN)
-				break;
-			if (b->n) {
-				b->state = B_READY;
-				p->filled++;
-				pthread_cond_broadcast(&p->cv);
-				continue;
-			}
-			r = 0;
-			if (rd->eof)
-				continue;
-			/* live, nothing waiting: see to the batches under way */
-		}
-		if (p->taken < p->filled) { /* nothing else to do: open one here */
-			b = &p->ring[p->taken++ % p->nb];
-			b->state = B_BUSY;
-			pthread_mutex_unlock(&p->mu);
-			open_batch(st, b, NULL);
-			pthread_mutex_lock(&p->mu);
-			b->state = B_DONE;
-			continue;
-		}
-		pthread_cond_wait(&p->cv, &p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
+	work(&p->w[0]);
+	pool_join(p);
+	r = p->err;
+	if (p->err_read)
+		st->xe = rd->xe;
 	pool_free(p);
 	return r;
 }

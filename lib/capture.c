@@ -133,15 +133,17 @@ static int finish_open(struct xc_capture **out, pcap_t *p, const char *what, con
 }
 
 /* A mapped file's page tables are filled ahead of the reader, POPULATE
- * bytes at a time, up to POPULATE_AHEAD beyond where it is (as
- * MAP_POPULATE would, all at once, before the first packet): by the reader
- * itself, or by other threads (xc_capture_populate) so that the reader,
- * on its own the slowest of them, does not. Each chunk is claimed once. */
+ * bytes at a time (as MAP_POPULATE would, all at once, before the first
+ * packet), up to `ahead` beyond `at`: by the reader itself, a step ahead
+ * (no more: what it fills before its first packet is everyone's wait), or
+ * further ahead by other threads (xc_capture_populate), so that the
+ * reader, on its own the slowest of them, does not. Each chunk is claimed
+ * once. */
 #define POPULATE (2u << 20)
 #define POPULATE_AHEAD (8u << 20)
-static void populate(struct xc_capture *c, size_t at)
+static void populate(struct xc_capture *c, size_t at, size_t ahead)
 {
-	size_t to = c->size - at > POPULATE_AHEAD ? at + POPULATE_AHEAD : c->size;
+	size_t to = c->size - at > ahead ? at + ahead : c->size;
 	size_t from = atomic_load_explicit(&c->populated, memory_order_relaxed);
 
 	while (from < to) {
@@ -159,7 +161,7 @@ static void populate(struct xc_capture *c, size_t at)
 void xc_capture_populate(struct xc_capture *cap, const uint8_t *at)
 {
 	if (cap->map && at >= cap->map && at <= cap->map + cap->size)
-		populate(cap, (size_t)(at - cap->map));
+		populate(cap, (size_t)(at - cap->map), POPULATE_AHEAD);
 }
 
 static uint32_t file32(const struct xc_capture *c, const uint8_t *p)
@@ -216,7 +218,6 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->size = (size_t)st.st_size;
 	c->off = 24;
 	atomic_init(&c->populated, 0);
-	populate(c, 0);
 	c->path = path;
 	c->end = 1;
 	c->prefetch = XC_PREFETCH_STREAM;
@@ -388,8 +389,8 @@ static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_
 		}
 		cap->off += 16 + (size_t)caplen;
 		if (atomic_load_explicit(&cap->populated, memory_order_relaxed) <
-		    cap->off + POPULATE_AHEAD / 2)
-			populate(cap, cap->off);
+		    cap->off + POPULATE / 2)
+			populate(cap, cap->off, POPULATE / 2);
 		prefetch_ahead(cap, 16 + (size_t)caplen);
 		sub = file32(cap, h + 4);
 		ph.ts.tv_sec = file32(cap, h);

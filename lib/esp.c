@@ -162,6 +162,11 @@ static int set_cipher(struct xc_esp_sa *e, const struct xc_alg_info *info,
 	ok = ok && EVP_DecryptInit_ex2(e->cipher, NULL, alg->key, NULL, NULL);
 	if (ok && e->kind == K_AUTHENC)
 		ok = EVP_CIPHER_CTX_set_padding(e->cipher, 0);
+	/* GCM: the salt is the nonce's fixed field, set once; each packet
+	 * gives its 8-byte IV as the invocation field (open_aead) */
+	if (ok && (e->kind == K_GCM || e->kind == K_GMAC))
+		ok = EVP_CIPHER_CTX_ctrl(e->cipher, EVP_CTRL_AEAD_SET_IV_FIXED, (int)e->saltlen,
+					 e->salt) > 0;
 	if (!ok) {
 		xc_err_set(err, "OpenSSL refused the key for '%s'", info->name);
 		return -EINVAL;
@@ -719,8 +724,24 @@ static int open_aead(struct xc_esp_sa *e, const uint8_t *pkt, const uint8_t *ct,
 		ok = EVP_DecryptUpdate(c, out, &n, ct, (int)ctlen) > 0;
 		return ok ? 0 : -EBADMSG;
 	}
-	if (!EVP_DecryptInit_ex2(c, NULL, NULL, nonce, NULL) ||
-	    !EVP_DecryptUpdate(c, NULL, &n, aad, (int)aadlen))
+	if (e->kind == K_GCM || e->kind == K_GMAC) {
+		/* the tag, and the IV after the salt set at the start: one call
+		 * to the provider, not the round of parameter lookups of
+		 * EVP_DecryptInit_ex2 (OpenSSL 3.0) and another of the tag's
+		 * ctrl, per packet */
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, e->icvlen),
+			OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV,
+							  nonce + e->saltlen, 8),
+			OSSL_PARAM_construct_end(),
+		};
+
+		if (!EVP_CIPHER_CTX_set_params(c, params))
+			return -EIO;
+	} else if (!EVP_DecryptInit_ex2(c, NULL, NULL, nonce, NULL)) {
+		return -EIO;
+	}
+	if (!EVP_DecryptUpdate(c, NULL, &n, aad, (int)aadlen))
 		return -EIO;
 	if (e->kind == K_GMAC) {
 		/* RFC 4543: the IV and the payload are AAD as well */
@@ -731,7 +752,8 @@ static int open_aead(struct xc_esp_sa *e, const uint8_t *pkt, const uint8_t *ct,
 	} else if (ctlen && !EVP_DecryptUpdate(c, out, &n, ct, (int)ctlen)) {
 		return -EIO;
 	}
-	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)e->icvlen, tag) <= 0)
+	if (e->kind == K_CHACHA &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)e->icvlen, tag) <= 0)
 		return -EIO;
 	return EVP_DecryptFinal_ex(c, out + ctlen, &n) > 0 ? 0 : -EBADMSG;
 }

@@ -118,22 +118,33 @@ bool xc_replay_seen(const struct xc_replay *r, uint32_t diff)
 	return bit_get(r, ring_bit(r, diff));
 }
 
-uint32_t xc_replay_seqhi(const struct xc_replay *r, uint32_t seq_lo)
+/* xfrm_replay_seqhi() for a window whose top is seq_hi:seq */
+static uint32_t seqhi(const struct xc_replay *r, uint32_t seq, uint32_t seq_hi, uint32_t seq_lo)
 {
 	uint32_t low_end;
 
 	if (r->mode != XC_REPLAY_ESN)
 		return 0;
-	low_end = r->seq - r->window + 1;
-	if (r->seq >= r->window - 1) {
+	low_end = seq - r->window + 1;
+	if (seq >= r->window - 1) {
 		/* the window lies within one 2^32 block: below it is the next */
 		if (seq_lo < low_end)
-			return r->seq_hi + 1;
+			return seq_hi + 1;
 	} else if (seq_lo >= low_end) {
 		/* the window reaches back into the previous block */
-		return r->seq_hi - 1;
+		return seq_hi - 1;
 	}
-	return r->seq_hi;
+	return seq_hi;
+}
+
+uint32_t xc_replay_seqhi(const struct xc_replay *r, uint32_t seq_lo)
+{
+	return seqhi(r, r->seq, r->seq_hi, seq_lo);
+}
+
+uint32_t xc_replay_seqhi_at(const struct xc_replay *r, uint64_t top, uint32_t seq_lo)
+{
+	return seqhi(r, (uint32_t)top, (uint32_t)(top >> 32), seq_lo);
 }
 
 static enum xc_replay_verdict check_legacy_bmp(const struct xc_replay *r, uint32_t seq)

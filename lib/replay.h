@@ -78,6 +78,10 @@ enum xc_replay_verdict xc_replay_check(const struct xc_replay *r, uint32_t seq_l
 
 /* xfrm_replay_seqhi(): the inferred high 32 bits (0 unless ESN). */
 uint32_t xc_replay_seqhi(const struct xc_replay *r, uint32_t seq_lo);
+/* The same as if the window's top were top (seq_hi:seq, as xc_replay_top()
+ * gives): a guess from a copy of the top, by a thread other than the one
+ * that moves r. Reads only r's mode and window, which never change. */
+uint32_t xc_replay_seqhi_at(const struct xc_replay *r, uint64_t top, uint32_t seq_lo);
 
 /* Record seq_lo as received (its high bits inferred again, as the kernel
  * does). Call only for a packet xc_replay_check() accepted; for one it did

@@ -405,6 +405,38 @@ static void test_esn_run(void **state)
 	}
 }
 
+/* The high bits from a copy of the top: the window's own answer when the
+ * copy is its top; from an older top (the window moved on since), the
+ * answer that older window gave; only the mode counts (0 but for ESN). */
+static void test_seqhi_at(void **state)
+{
+	const uint32_t windows[] = { 1, 32, 64, 4096 };
+	const uint32_t los[] = { 0, 1, 31, 32, 0x7fffffff, 0x80000000, 0xffffffe0, 0xffffffff };
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+		struct xc_replay r = mk(XC_REPLAY_ESN, windows[w]), old;
+		struct xc_replay bmp = mk(XC_REPLAY_BMP, windows[w]);
+
+		assert_int_equal(xc_replay_set(&r, 0xfffffff0, 6, NULL, 0), 0);
+		old = r;
+		for (uint64_t s = 0x6fffffff1ull; s < 0x700000040ull; s++) {
+			for (size_t i = 0; i < sizeof(los) / sizeof(los[0]); i++) {
+				assert_int_equal(xc_replay_seqhi_at(&r, xc_replay_top(&r), los[i]),
+						 xc_replay_seqhi(&r, los[i]));
+				assert_int_equal(xc_replay_seqhi_at(&r, xc_replay_top(&old), los[i]),
+						 xc_replay_seqhi(&old, los[i]));
+				assert_int_equal(xc_replay_seqhi_at(&bmp, xc_replay_top(&r), los[i]), 0);
+			}
+			xc_replay_advance(&r, (uint32_t)s);
+		}
+		/* the wrap: seq_hi 7 now, the old top's answer is 6 or 7 */
+		assert_int_equal(r.seq_hi, 7);
+		assert_int_equal(xc_replay_seqhi_at(&r, xc_replay_top(&old), 0xfffffff5), 6);
+		assert_int_equal(xc_replay_seqhi_at(&r, xc_replay_top(&r), 0x40), 7);
+	}
+}
+
 static void test_set(void **state)
 {
 	struct xc_replay r = mk(XC_REPLAY_BMP, 40);
@@ -452,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_esn_wrap_64),
 		cmocka_unit_test(test_esn_wrap_4096),
 		cmocka_unit_test(test_esn_run),
+		cmocka_unit_test(test_seqhi_at),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_names),
 	};

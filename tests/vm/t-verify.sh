@@ -539,6 +539,11 @@ case_crafted_verdicts_match_kernel() {
 	printf '%s\n' "$out" | grep -v summary |
 		python3 -c 'import json,sys; [print(json.loads(l)["verdict"]) for l in sys.stdin]' \
 		>"$d/xfrmctl"
+	# the turns of several threads: the same lines
+	local one=$out
+	t_run "$X" -n "$B" -j verify --pcap "$d/cap.pcap" --jobs 2
+	t_eq "$rc" 3 "exit status with drops, --jobs 2 ($err)"
+	t_eq "$out" "$one" "--jobs 2 output"
 	local i=0 s kernel got
 	while read -r s kernel; do
 		got=$(sed -n "$((i + 1))p" "$d/xfrmctl")

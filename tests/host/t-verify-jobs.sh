@@ -1,0 +1,155 @@
+#!/bin/bash
+# verify --jobs: the same lines, summary, exit status and decrypted bytes
+# as one thread, packet by packet, on captures made to try the order of
+# the turns: replays inside and past the window, packets late and
+# reordered across batches, ICV failures next to their good copies, other
+# SPIs, packets that are not ESP, an ESN wrap of the low 32 bits, and
+# --count stopping in the middle. The packets come from tests/bench/espgen
+# (its own OpenSSL code, not lib/esp.c); the mutations are made here.
+. "$(dirname "$0")/../lib/t.sh"
+X=${XFRMCTL_BIN:?XFRMCTL_BIN not set}
+
+# mutate IN OUT [pcapng]: the records of IN, rearranged (see below) into
+# OUT, a classic pcap, or pcapng (read through libpcap, not in place).
+# Prints how many of each mutation went in.
+mutate() {
+	python3 - "$@" <<-'PY'
+	import random, struct, sys
+	src, dst = sys.argv[1], sys.argv[2]
+	ng = len(sys.argv) > 3
+	data = open(src, "rb").read()
+	head, off, recs = data[:24], 24, []
+	while off < len(data):
+	    ts, us, cap, ln = struct.unpack_from("<IIII", data, off)
+	    recs.append(bytearray(data[off + 16:off + 16 + cap]))
+	    off += 16 + cap
+	rnd = random.Random(5)
+	out, n = [], dict(replay=0, old=0, flip=0, spi=0, other=0, swap=0)
+	orig = []                       # out[j] is a record as it was
+	for i, r in enumerate(recs):
+	    out.append(r)
+	    orig.append(True)
+	    m = len(out)
+	    k = rnd.randrange(40)
+	    if k == 0 and i > 3:        # a replay, inside the window of 64
+	        out.append(recs[i - rnd.randrange(1, 4)]); n["replay"] += 1
+	    elif k == 1 and i > 300:    # far behind: past the window
+	        out.append(recs[i - 300]); n["old"] += 1
+	    elif k == 2:                # the next one with its ICV hit first
+	        if i + 1 < len(recs):
+	            b = bytearray(recs[i + 1]); b[-1] ^= 1; out.append(b); n["flip"] += 1
+	    elif k == 3:                # another SPI (no SA)
+	        b = bytearray(r); b[20] ^= 0x40; out.append(b); n["spi"] += 1
+	    elif k == 4:                # not ESP: UDP 10.0.0.1.7 > 10.0.0.2.9
+	        u = bytearray(b"\x45\x00\x00\x1e\x00\x00\x00\x00\x40\x11\x00\x00"
+	                      b"\x0a\x00\x00\x01\x0a\x00\x00\x02\x00\x07\x00\x09\x00\x0a\x00\x00hi")
+	        s = sum(struct.unpack("!10H", bytes(u[:20])))
+	        s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+	        u[10:12] = struct.pack("!H", ~s & 0xffff)
+	        out.append(u); n["other"] += 1
+	    elif k == 5 and m > 2 and orig[m - 2]:  # this one before the one ahead
+	        out[m - 1], out[m - 2] = out[m - 2], out[m - 1]; n["swap"] += 1
+	    orig += [False] * (len(out) - len(orig))
+	with open(dst, "wb") as f:
+	    if not ng:
+	        f.write(head)
+	        for i, r in enumerate(out):
+	            f.write(struct.pack("<IIII", i // 1000, i % 1000, len(r), len(r)) + bytes(r))
+	    else:
+	        blk = lambda t, b: struct.pack("<II", t, 12 + len(b)) + b + struct.pack("<I", 12 + len(b))
+	        f.write(blk(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+	        f.write(blk(1, struct.pack("<HHI", 101, 0, 262144)))
+	        for i, r in enumerate(out):
+	            pad = bytes(r) + b"\0" * (-len(r) % 4)
+	            f.write(blk(6, struct.pack("<IIIII", 0, 0, i, len(r), len(r)) + pad))
+	print(" ".join("%s %d" % kv for kv in sorted(n.items())))
+	PY
+}
+
+setup() {
+	command -v cc >/dev/null || t_skip "no C compiler for espgen"
+	d=$(mktemp -d)
+	t_defer rm -rf "$d"
+	cc -O2 -o "$d/espgen" "$T_TOP/tests/bench/espgen.c" -lcrypto -lpcap 2>"$d/cc.err" ||
+		t_skip "espgen does not build here: $(head -n1 "$d/cc.err")"
+}
+
+# same CAP SA [ARGS...]: verify with 1 thread and with 2, 3 and 5: the
+# same stdout, stderr, status and --write-decrypted bytes.
+same() {
+	local cap=$1 sa=$2 j o1 e1 r1
+	shift 2
+	t_run "$X" verify --pcap "$cap" --sa-file "$sa" --write-decrypted "$d/in1.pcap" "$@"
+	o1=$out e1=$err r1=$rc
+	for j in 2 3 5; do
+		t_run "$X" verify --pcap "$cap" --sa-file "$sa" --write-decrypted "$d/in$j.pcap" \
+			--jobs $j "$@"
+		t_eq "$rc" "$r1" "exit status with --jobs $j ($*)"
+		t_eq "$err" "$e1" "stderr with --jobs $j ($*)"
+		[ "$out" = "$o1" ] || t_fail "--jobs $j ($*): other lines: $(diff <(echo "$o1") \
+			<(echo "$out") | head -n 5)"
+		cmp "$d/in1.pcap" "$d/in$j.pcap" || t_fail "--jobs $j ($*) wrote other bytes"
+	done
+	out=$o1 err=$e1 rc=$r1
+}
+
+# the verdicts the mutations must have given, in one thread's output
+check_counts() { # counts-line esn
+	local -A n
+	local k v old_seq old_icv=0
+	while read -r k v; do n[$k]=$v; done < <(echo "$1" | xargs -n2)
+	[ "${n[replay]}" -gt 0 ] && [ "${n[old]}" -gt 0 ] && [ "${n[flip]}" -gt 0 ] &&
+		[ "${n[spi]}" -gt 0 ] && [ "${n[other]}" -gt 0 ] && [ "${n[swap]}" -gt 0 ] ||
+		t_fail "a mutation missing: $1"
+	t_match "$out" "not ESP: ${n[other]} packets" "packets not ESP"
+	t_match "$out" "no SA: ${n[spi]}," "packets of no SA"
+	# a replay is SeqError, and so is a packet past the window, but with
+	# ESN: that one is taken for the next 2^32 (xfrm_replay_seqhi), and
+	# fails its ICV. An ICV hit first is ProtoError, its good copy ok.
+	old_seq=${n[old]}
+	if [ "$2" = esn ]; then
+		old_icv=$old_seq old_seq=0
+	fi
+	t_eq "$(grep -c ': XfrmInStateSeqError, ' <<<"$out")" $((n[replay] + old_seq)) \
+		"SeqError lines"
+	t_eq "$(grep -c ': XfrmInStateProtoError, ICV mismatch' <<<"$out")" $((n[flip] + old_icv)) \
+		"ICV mismatch lines"
+	t_eq "$rc" 3 "exit status with drops"
+}
+
+case_gcm_esn_wrap() {
+	setup
+	# 3000 packets across the wrap of the low 32 bits, some 12 batches
+	"$d/espgen" gcm 3000 120 "$d/a.pcap" "$d/a.sa" 0xfffffa00 >/dev/null
+	local counts
+	counts=$(mutate "$d/a.pcap" "$d/m.pcap")
+	same "$d/m.pcap" "$d/a.sa"
+	check_counts "$counts" esn
+	t_match "$out" "seq 4294967296: ok" "the first packet past the wrap"
+	same "$d/m.pcap" "$d/a.sa" -j
+	same "$d/m.pcap" "$d/a.sa" --quiet
+	same "$d/m.pcap" "$d/a.sa" --count 1500
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 1[0-9]{3} packets" "--count"
+	# cut off in a record: the lines up to it, then the error
+	head -c $(($(stat -c %s "$d/m.pcap") * 2 / 3)) "$d/m.pcap" >"$d/cut.pcap"
+	same "$d/cut.pcap" "$d/a.sa"
+	t_eq "$rc" 1 "exit status, a truncated capture"
+	t_eq "$err" "xfrmctl: verify: reading packets: truncated dump file '$d/cut.pcap'" "the error"
+	t_match "$out" "^#1 .*"$'\n'"#2 " "the lines before it"
+	same "$d/cut.pcap" "$d/a.sa" --count 300 # done before the error
+	t_eq "$err" "" "no error before --count"
+}
+
+case_cbc_sha256_pcapng() {
+	setup
+	"$d/espgen" cbc-sha256 2500 96 "$d/b.pcap" "$d/b.sa" >/dev/null
+	local counts
+	counts=$(mutate "$d/b.pcap" "$d/m.pcapng" ng)
+	same "$d/m.pcapng" "$d/b.sa"
+	check_counts "$counts" no-esn
+	same "$d/m.pcapng" "$d/b.sa" --count 777 -j
+}
+
+t_case "GCM, ESN across the wrap, reordered, replayed, hit: --jobs N = one thread" case_gcm_esn_wrap
+t_case "CBC+HMAC from pcapng (libpcap), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
+t_done
