@@ -75,6 +75,7 @@ static int split_spaces(char *line, char **argv, int max)
 
 			memcpy(tail, line + base, left);
 			v = _mm_loadu_si128((const __m128i *)tail);
+			explicit_bzero(tail, sizeof(tail)); /* a key's digits, maybe */
 		}
 		bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
 						_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),

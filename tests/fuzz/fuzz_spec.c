@@ -20,6 +20,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_WORDS 128
+#define BLANKS " \t\n\r\v\f"
 
 static struct xc_sa sa;
 static struct xc_sa_filter filter;
@@ -48,6 +49,31 @@ static void check(int r, const struct xc_err *err)
 	}
 }
 
+/* Without quotes or backslashes, a line's words are its runs of bytes
+ * between blanks, up to a word that starts with '#': what the splitter
+ * gave (fast path or byte-wise) must be exactly those. */
+static void check_plain_split(const char *text, char **got, int n)
+{
+	const char *p = text;
+	int i = 0;
+
+	if (!text || strpbrk(text, "'\"\\"))
+		return;
+	for (;; i++) {
+		size_t k;
+
+		p += strspn(p, BLANKS);
+		if (!*p || *p == '#')
+			break;
+		k = strcspn(p, BLANKS);
+		if (i >= n || strlen(got[i]) != k || memcmp(got[i], p, k))
+			__builtin_trap();
+		p += k;
+	}
+	if (i != n)
+		__builtin_trap();
+}
+
 static FILE *key_stream(const char *keys, size_t n)
 {
 	return n ? fmemopen((void *)keys, n, "r") : NULL;
@@ -55,7 +81,7 @@ static FILE *key_stream(const char *keys, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *words, *line, *argv[MAX_WORDS], *split_argv[MAX_WORDS];
+	char *words, *line, *line_text = NULL, *argv[MAX_WORDS], *split_argv[MAX_WORDS];
 	const char *bar;
 	size_t wlen, klen;
 	struct xc_spec_opts o = { NULL };
@@ -76,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	words[wlen] = '\0';
 	memcpy(line, data, wlen);
 	line[wlen] = '\0';
+	line_text = strdup(line);
 
 	/* the words: split at NUL and blanks, in place */
 	for (size_t i = 0; i < wlen;) {
@@ -115,9 +142,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < r; i++)
 		if (split_argv[i] < line || split_argv[i] + strlen(split_argv[i]) > line + wlen)
 			__builtin_trap();
+	if (r >= 0)
+		check_plain_split(line_text, split_argv, r);
 out:
 	xc_sa_clear(&sa);
 	free(words);
 	free(line);
+	free(line_text);
 	return 0;
 }
