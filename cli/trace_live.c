@@ -516,7 +516,13 @@ static int spawn(struct tracer *t, const char *script, bool events, unsigned int
 			_exit(126);
 		/* events mode: a larger perf buffer than the default 64 pages */
 		setenv("BPFTRACE_PERF_RB_PAGES", "1024", 0);
-		execlp("bpftrace", "bpftrace", script, mode, portarg, (char *)NULL);
+		/* events mode: bpftrace's output in blocks, not a write per
+		 * line (the script flushes it every second) */
+		if (events)
+			execlp("bpftrace", "bpftrace", "-B", "full", script, mode, portarg,
+			       (char *)NULL);
+		else
+			execlp("bpftrace", "bpftrace", script, mode, portarg, (char *)NULL);
 		dprintf(2, "cannot run bpftrace: %s\n", strerror(errno));
 		_exit(127);
 	}

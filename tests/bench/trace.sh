@@ -21,6 +21,8 @@
 #   kprobe1, kfunc1     a single empty probe on xfrm_input: a kprobe, a kfunc
 #   kprobe12, kfunc12   empty probes on the 12 functions xfrm-rx.bt probes on
 #            this path (15 runs a packet: the UDP ones run twice)
+#   bt:FILE  bpftrace FILE (a variant of a script, say), traced once it
+#            prints a line starting with READY
 # Each tracer is started once per round and condition, and the blast begins
 # once it says it is tracing (bpftrace compiles xfrm-rx.bt in 30-40 s under
 # TCG on an idle host). A round is the four tracers in an order rotated each
@@ -154,7 +156,11 @@ tracer_start() {
 		bpftrace -e "${BT[$1]}" >"$work/t.out" 2>"$work/t.err" &
 		ready='^READY'
 		;;
-	*) die "unknown condition $1 (XFRMCTL_BENCH_CONDS: agg events printf count kfprintf kfcount kprobe1 kfunc1 kprobe12 kfunc12)" ;;
+	bt:*)
+		bpftrace "${1#bt:}" >"$work/t.out" 2>"$work/t.err" &
+		ready='^READY'
+		;;
+	*) die "unknown condition $1 (XFRMCTL_BENCH_CONDS: agg events printf count kfprintf kfcount kprobe1 kfunc1 kprobe12 kfunc12 bt:FILE)" ;;
 	esac
 	TPID=$!
 	until grep -qE "$ready" "$work/t.out" 2>/dev/null; do
@@ -366,6 +372,9 @@ label = {"none": "no tracing", "agg": "trace live (aggregate)", "events": "trace
          "kprobe12": "12 empty kprobes", "kfunc12": "12 empty kfuncs"}
 ALL = ("none", "agg", "events", "printf", "count", "kfprintf", "kfcount", "kprobe1", "kfunc1",
        "kprobe12", "kfunc12")
+ALL += tuple(c for c in by if c not in ALL)
+for c in ALL:
+    label.setdefault(c, c[:27])
 # events expected per packet (udp_rcv fires twice; trace live --events: one object)
 per = {"events": 1, "printf": 6, "count": 6, "kfprintf": 6, "kfcount": 6}
 print()
@@ -458,7 +467,7 @@ goal("events mode", "events", 0.73, "; lost reported: %s; %s" % (
 for c, issue in (("printf", 0.73), ("count", 0.93)):
     if c in ratio:
         print("  (naive %s: %.2f of untraced here; the issue's figure: %.2f)" % (c, ratio[c], issue))
-for c in ("kfprintf", "kfcount", "kprobe1", "kfunc1", "kprobe12", "kfunc12"):
+for c in ALL[5:]:
     if c in ratio:
         print("  (%s: %.2f of untraced)" % (label[c], ratio[c]))
 PY
