@@ -68,6 +68,7 @@ struct vstate {
 	struct vsa **by_spi; /* sas sorted by SPI, for the lookup */
 	uint64_t no_sa, hdr_error, not_esp, esp;
 	bool any_drop, quiet;
+	bool live; /* an interface: the lines go out once no packet is waiting */
 	uint16_t port;
 	struct xc_pcap_out *w;
 	uint8_t *inner; /* INNER_MAX bytes, for --write-decrypted */
@@ -468,6 +469,7 @@ struct reader {
 	struct xc_packet pkt;
 	bool pending; /* pkt read, not yet taken */
 	bool eof;
+	_Atomic bool halt; /* --jobs: the turns need no more (--count, an error) */
 	unsigned long long count; /* ESP packets to read; 0: all */
 	struct xc_err xe; /* why reading failed */
 };
@@ -480,7 +482,8 @@ static int next_packet(struct reader *rd, const struct vstate *st)
 
 	if (rd->pending)
 		return 1;
-	if (rd->eof || stop || (rd->count && st->esp >= rd->count)) {
+	if (rd->eof || stop || atomic_load_explicit(&rd->halt, memory_order_relaxed) ||
+	    (rd->count && st->esp >= rd->count)) {
 		rd->eof = true;
 		return 0;
 	}
@@ -498,13 +501,26 @@ static int run_serial(struct vstate *st, struct reader *rd)
 	uint8_t *plain = malloc(PKT_MAX);
 	size_t dirty = 0; /* bytes of plain ever written */
 	struct item it;
+	bool waiting = true; /* the capture waits for a packet */
 	int r;
 
 	if (!plain)
 		return -ENOMEM;
 	while ((r = next_packet(rd, st)) != 0) {
-		if (r == -EAGAIN)
+		if (r == -EAGAIN) {
+			/* live, none waiting: the lines so far go out, then the
+			 * capture waits for the next packet */
+			if (!waiting) {
+				print_end();
+				(void)xc_capture_set_wait(rd->cap, true);
+				waiting = true;
+			}
 			continue;
+		}
+		if (waiting && st->live) {
+			(void)xc_capture_set_wait(rd->cap, false);
+			waiting = false;
+		}
 		if (r < 0) {
 			st->xe = rd->xe;
 			break;
@@ -640,7 +656,8 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 }
 
 /* Read packets into b until it is full, the input ends, or (live) none is
- * waiting; with none at all, wait for one. Only read: what they are is for
+ * waiting; with none at all, wait for one (a tenth of a second at a time,
+ * so that a halt is seen even when nothing comes). Only read: what they are is for
  * the thread that opens them. The plaintexts go to the batch's arena for
  * --write-decrypted; else each thread opens into a buffer of its own, and
  * keeps the start of each packet's plaintext (all that an output line
@@ -674,8 +691,13 @@ static int cut(struct vstate *st, struct reader *rd, struct batch *b)
 		if (!b->lo)
 			b->lo = it->ip;
 		b->hi = it->ip + it->ip_len;
-		b->n++;
+		if (!b->n++)
+			/* live: the batch goes when no more is waiting (if this
+			 * fails, when none came for a tenth of a second) */
+			(void)xc_capture_set_wait(rd->cap, false);
 	}
+	if (b->n)
+		(void)xc_capture_set_wait(rd->cap, true);
 	return r == -EAGAIN ? 0 : r < 0 ? r : 0;
 }
 
@@ -719,9 +741,21 @@ static int turn(struct pool *p, struct batch *b, bool *enough)
 	}
 	if (count && st->esp >= count)
 		*enough = true;
+	/* live: a batch is what was waiting (cut()); its lines go out now */
+	if (st->live)
+		print_end();
 	/* the plaintexts stay until the batch is cut again, and pool_free()
 	 * wipes the arenas */
 	return r;
+}
+
+/* No more packets are needed: a thread reading (or waiting on an
+ * interface) stops. Called with p->mu held. */
+static void halt_reading(struct pool *p)
+{
+	atomic_store_explicit(&p->rd->halt, true, memory_order_relaxed);
+	if (p->cutting)
+		xc_capture_break(p->rd->cap);
 }
 
 /* Each thread, the main one too, until the end or an error: the turns
@@ -756,10 +790,12 @@ static void work(struct worker *w)
 			if (enough) { /* what is cut from now on, the turns pass over */
 				p->eof = true;
 				p->enough = true;
+				halt_reading(p);
 			}
 			if (r < 0) {
 				p->err = p->err ? p->err : r;
 				p->quit = true;
+				halt_reading(p);
 			}
 		} else if (can_cut) {
 			b = &p->ring[p->cut % p->nb];
@@ -815,6 +851,7 @@ static void pool_join(struct pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->quit = true;
+	halt_reading(p);
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	for (size_t i = 0; i < p->nw; i++) {
@@ -1032,6 +1069,7 @@ static int verify_run(int argc, char **argv)
 		struct sigaction sa = { .sa_handler = on_signal };
 
 		live_cap = rd.cap;
+		st.live = true;
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}

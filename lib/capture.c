@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define SNAPLEN 262144
+#define LIVE_TIMEOUT_MS 100
+#define LIVE_BUFFER (32 << 20)
 #define LINKTYPE_RAW 101 /* in files; DLT_RAW (12 on Linux) in memory */
 #define MAX_RECORD SNAPLEN /* a record's captured bytes, at most: libpcap's limit */
 
@@ -32,6 +34,7 @@ struct xc_capture {
 	size_t size, off;
 	bool swapped, nsec;
 	bool filtering;
+	bool live;          /* an interface */
 	struct bpf_program prog;
 	const char *path;
 	/* once the end or an error is reached, every later call says it again */
@@ -283,6 +286,13 @@ int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char
 	pcap_set_snaplen(p, SNAPLEN);
 	pcap_set_promisc(p, 0);
 	pcap_set_immediate_mode(p, 1); /* verdicts as packets arrive */
+	/* no packet for this long: xc_capture_next says -EAGAIN, so that its
+	 * caller can look at why it might stop */
+	pcap_set_timeout(p, LIVE_TIMEOUT_MS);
+	/* immediate mode is a ring of frames as long as the snap length (or
+	 * the MTU allows): libpcap's 2 MiB default holds 32 of 64 KiB on lo,
+	 * and a burst overflows it */
+	pcap_set_buffer_size(p, LIVE_BUFFER);
 	r = pcap_activate(p);
 	if (r < 0) {
 		xc_err_set(err, "cannot capture on '%s': %s", ifname, pcap_geterr(p));
@@ -290,7 +300,10 @@ int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char
 		return r == PCAP_ERROR_NO_SUCH_DEVICE ? -ENODEV :
 		       r == PCAP_ERROR_PERM_DENIED ? -EPERM : -EIO;
 	}
-	return finish_open(out, p, ifname, filter, err);
+	r = finish_open(out, p, ifname, filter, err);
+	if (r == 0)
+		(*out)->live = true;
+	return r;
 }
 
 void xc_capture_close(struct xc_capture *cap)
@@ -309,6 +322,15 @@ void xc_capture_close(struct xc_capture *cap)
 void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how)
 {
 	cap->prefetch = how;
+}
+
+int xc_capture_set_wait(struct xc_capture *cap, bool wait)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+
+	if (!cap->live)
+		return 0;
+	return pcap_setnonblock(cap->p, !wait, ebuf) < 0 ? -EIO : 0;
 }
 
 void xc_capture_break(struct xc_capture *cap)

@@ -3,6 +3,7 @@
 #ifndef XFRMCTL_CAPTURE_H
 #define XFRMCTL_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/time.h>
@@ -32,7 +33,12 @@ void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how);
  * it for the reader, to spare it the time: up to some MiB beyond `at`.
  * Safe from any thread while the capture is open. Nothing for libpcap's. */
 void xc_capture_populate(struct xc_capture *cap, const uint8_t *at);
-/* Stop a blocking xc_capture_next (from a signal handler too). */
+/* Live: whether xc_capture_next waits for a packet (at most a tenth of a
+ * second, then -EAGAIN) or says -EAGAIN at once when none is there; a file
+ * never waits. 0 or -EIO. */
+int xc_capture_set_wait(struct xc_capture *cap, bool wait);
+/* Stop a blocking xc_capture_next (from a signal handler, or another
+ * thread, too); the capture has ended then. */
 void xc_capture_break(struct xc_capture *cap);
 
 struct xc_packet {

@@ -700,24 +700,36 @@ static size_t aead_hdr(const struct xc_esp_sa *e, const uint8_t *pkt, uint32_t s
 	return 12;
 }
 
+/* CCM, ChaCha20-Poly1305: the nonce is the salt (keying material) and the
+ * packet's IV, on the stack for this call only. */
+static bool init_nonce(const struct xc_esp_sa *e, EVP_CIPHER_CTX *c, const uint8_t *iv)
+{
+	uint8_t nonce[12];
+	bool ok;
+
+	memcpy(nonce, e->salt, e->saltlen);
+	memcpy(nonce + e->saltlen, iv, 8);
+	ok = EVP_DecryptInit_ex2(c, NULL, NULL, nonce, NULL);
+	explicit_bzero(nonce, sizeof(nonce));
+	return ok;
+}
+
 /* 0: authentic, plaintext in out; -EBADMSG: ICV; -EIO: OpenSSL failed. */
 static int open_aead(struct xc_esp_sa *e, const uint8_t *pkt, const uint8_t *ct, size_t ctlen,
 		     uint32_t seq_hi, uint8_t *out)
 {
 	const uint8_t *iv = pkt + ESP_HDR;
-	uint8_t nonce[12], aad[12], tag[16];
+	uint8_t aad[12], tag[16];
 	size_t aadlen = aead_hdr(e, pkt, seq_hi, aad);
 	EVP_CIPHER_CTX *c = e->cipher;
 	int n, ok;
 
-	memcpy(nonce, e->salt, e->saltlen);
-	memcpy(nonce + e->saltlen, iv, 8);
 	memcpy(tag, ct + ctlen, e->icvlen);
 	if (e->kind == K_CCM) {
 		/* the expected tag first, then the nonce, the total length, the
 		 * AAD; the last update verifies */
 		if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)e->icvlen, tag) <= 0 ||
-		    !EVP_DecryptInit_ex2(c, NULL, NULL, nonce, NULL) ||
+		    !init_nonce(e, c, iv) ||
 		    !EVP_DecryptUpdate(c, NULL, &n, NULL, (int)ctlen) ||
 		    !EVP_DecryptUpdate(c, NULL, &n, aad, (int)aadlen))
 			return -EIO;
@@ -732,13 +744,13 @@ static int open_aead(struct xc_esp_sa *e, const uint8_t *pkt, const uint8_t *ct,
 		OSSL_PARAM params[] = {
 			OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, e->icvlen),
 			OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV,
-							  nonce + e->saltlen, 8),
+							  (void *)iv, 8),
 			OSSL_PARAM_construct_end(),
 		};
 
 		if (!EVP_CIPHER_CTX_set_params(c, params))
 			return -EIO;
-	} else if (!EVP_DecryptInit_ex2(c, NULL, NULL, nonce, NULL)) {
+	} else if (!init_nonce(e, c, iv)) {
 		return -EIO;
 	}
 	if (!EVP_DecryptUpdate(c, NULL, &n, aad, (int)aadlen))

@@ -150,6 +150,89 @@ case_cbc_sha256_pcapng() {
 	same "$d/m.pcapng" "$d/b.sa" --count 777 -j
 }
 
+# inject PCAP: its packets (raw IP, as espgen writes them) sent on lo, in
+# the netns this runs in, through a packet socket; a pause every 64 so that
+# the capture keeps up
+inject() {
+	python3 - "$1" <<-'PY'
+	import socket, struct, sys, time
+	data = open(sys.argv[1], "rb").read()
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	s.bind(("lo", 0))
+	off, i = 24, 0
+	while off < len(data):
+	    cap = struct.unpack_from("<I", data, off + 8)[0]
+	    ip = data[off + 16:off + 16 + cap]
+	    s.send(b"\0" * 12 + (b"\x86\xdd" if ip[0] >> 4 == 6 else b"\x08\x00") + ip)
+	    off += 16 + cap
+	    i += 1
+	    if i % 64 == 0:
+	        time.sleep(0.01)
+	PY
+}
+
+# live OUT ARGS...: verify --live lo in netns $ns, in the background (its
+# pid in live_pid), returning once its capture is open: its packet socket
+# is then in the netns's /proc/net/packet, where nothing else has one
+live() {
+	local o=$1 end=$((SECONDS + 10))
+	shift
+	ip netns exec "$ns" "$X" verify --live lo "$@" >"$o" 2>"$o.err" &
+	live_pid=$!
+	until [ "$(ip netns exec "$ns" cat /proc/net/packet | wc -l)" -gt 1 ]; do
+		kill -0 "$live_pid" 2>/dev/null || t_fail "verify --live $*: ended: $(cat "$o.err")"
+		[ $SECONDS -lt $end ] || t_fail "verify --live $*: no capture open after 10 s"
+		sleep 0.1
+	done
+	sleep 0.3
+}
+
+lines_at_least() { [ "$(grep -c '^#' "$1")" -ge "$2" ]; }
+
+case_live() {
+	[ "$(id -u)" = 0 ] || t_skip "needs root for a netns and a packet socket"
+	setup
+	ns=xfrmctl-$T_CASE_ID
+	ip netns add "$ns"
+	t_defer ip netns del "$ns"
+	ip netns exec "$ns" ip link set lo up
+	"$d/espgen" gcm 600 120 "$d/l.pcap" "$d/l.sa" >/dev/null
+	# --count: 500 of the 600 sent, and the run ends by itself there (it
+	# once waited for the rest of a batch of 256 that never came)
+	for j in 1 2; do
+		live "$d/c$j" --sa-file "$d/l.sa" --count 500 --jobs $j
+		ip netns exec "$ns" bash -c "$(declare -f inject); inject '$d/l.pcap'"
+		timeout 10 tail --pid="$live_pid" -f /dev/null ||
+			t_fail "--jobs $j --count 500: still running 10 s after the packets"
+		wait "$live_pid" && rc=0 || rc=$?
+		t_eq "$rc" 0 "--jobs $j --count 500: exit status ($(cat "$d/c$j.err"))"
+		t_run "$X" verify --pcap "$d/l.pcap" --sa-file "$d/l.sa" --count 500
+		[ "$(cat "$d/c$j")" = "$out" ] ||
+			t_fail "--jobs $j: live lines other than the capture's: $(diff <(echo "$out") "$d/c$j" | head -n 5)"
+	done
+	# no --count: each packet's line comes while the capture goes on, not
+	# once a batch is full; then SIGINT ends it, with the summary
+	python3 - "$d/l.pcap" "$d/h.pcap" <<-'PY'
+	import struct, sys
+	d, o = open(sys.argv[1], "rb").read(), 24
+	for _ in range(100):
+	    o += 16 + struct.unpack_from("<I", d, o + 8)[0]
+	open(sys.argv[2], "wb").write(d[:o])
+	PY
+	t_run "$X" verify --pcap "$d/h.pcap" --sa-file "$d/l.sa"
+	t_eq "$(grep -c '^#' <<<"$out")" 100 "100 packets in the head of the capture"
+	live "$d/s" --sa-file "$d/l.sa" --jobs 2
+	ip netns exec "$ns" bash -c "$(declare -f inject); inject '$d/h.pcap'"
+	t_retry 10 lines_at_least "$d/s" 100 ||
+		t_fail "--jobs 2: $(grep -c '^#' "$d/s") of 100 lines while the capture goes on"
+	kill -INT "$live_pid"
+	wait "$live_pid" && rc=0 || rc=$?
+	t_eq "$rc" 0 "exit status after SIGINT ($(cat "$d/s.err"))"
+	[ "$(cat "$d/s")" = "$out" ] ||
+		t_fail "--jobs 2: live lines other than the capture's: $(diff <(echo "$out") "$d/s" | head -n 5)"
+}
+
 t_case "GCM, ESN across the wrap, reordered, replayed, hit: --jobs N = one thread" case_gcm_esn_wrap
 t_case "CBC+HMAC from pcapng (libpcap), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
+t_case "--live lo, 1 and 2 threads: --count ends it, lines as packets come, SIGINT" case_live
 t_done
