@@ -66,14 +66,17 @@ PLUGINS := $(BUILD)/plugins/verify.so $(BUILD)/plugins/trace-tui.so
 MAIN_OBJ := $(filter-out $(PLUGIN_OBJ),$(CLI_OBJ) $(LIB_OBJ))
 
 .PHONY: all check unit fuzz bench demo install uninstall clean kmod
-.SECONDARY:
+# (the unit tests' objects are kept; no target is secondary, so that a
+# deleted plugin is remade)
+.SECONDARY: $(UNIT_BIN:=.o)
 all: xfrmctl
 
-xfrmctl: $(BIN) $(PLUGINS)
+xfrmctl: $(BIN)
 	$(Q)ln -sf $(BIN) $@
 
-# The binary exports (for its plugins) exactly what they call of it.
-$(BIN): $(MAIN_OBJ) $(BUILD)/plugins.dyn
+# The binary exports (for its plugins) exactly what they call of it, and
+# brings them along (make build/rel/xfrmctl alone too).
+$(BIN): $(MAIN_OBJ) $(BUILD)/plugins.dyn | $(PLUGINS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--dynamic-list=$(BUILD)/plugins.dyn -o $@ $(MAIN_OBJ) $(MAIN_LIBS)
 
@@ -109,6 +112,19 @@ DATADIR_STAMP := $(BUILD)/.datadir
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(DATADIR_STAMP) 2>/dev/null)" = "$(DATADIR) $(LIBDIR)" ] || \
 	echo "$(DATADIR) $(LIBDIR)" >$(DATADIR_STAMP); })
 $(BUILD)/cli/trace.o $(BUILD)/cli/plugin.o: $(DATADIR_STAMP)
+
+# The plugins share the binary's structs and functions: both compile in
+# XFRMCTL_ABI, an id of this build (a hash of the headers they share, the
+# version, the build directory: rel or san), and the binary refuses a plugin
+# of another id (cli/plugin.c). What compiles it in is rebuilt when it
+# changes, as with DATADIR.
+ABI_STAMP := $(BUILD)/.abi
+ABI := $(shell { cat $(sort $(wildcard cli/*.h lib/*.h)); echo "$(VERSION) $(BUILD)"; } | \
+	sha256sum | cut -c1-16)
+$(shell [ "$$(cat $(ABI_STAMP) 2>/dev/null)" = "$(ABI)" ] || echo "$(ABI)" >$(ABI_STAMP))
+ABI_OBJ := $(addprefix $(BUILD)/cli/,plugin.o verify.o trace_tui.o)
+$(ABI_OBJ): CFLAGS += -DXFRMCTL_ABI='"$(ABI)"'
+$(ABI_OBJ): $(ABI_STAMP)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

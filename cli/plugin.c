@@ -17,7 +17,8 @@ static bool plugin_path(char *buf, size_t len, const char *dir, const char *name
 	return w > 0 && (size_t)w < len;
 }
 
-/* plugins/NAME.so in the directory of this binary, if it is there. */
+/* plugins/NAME.so in the directory of this binary, if plugins/ is there:
+ * a binary of the build tree never takes an installed plugin. */
 static bool beside_binary(char *buf, size_t len, const char *name)
 {
 	char exe[PATH_MAX], *slash;
@@ -27,20 +28,25 @@ static bool beside_binary(char *buf, size_t len, const char *name)
 		return false;
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
-	if (!slash)
+	if (!slash || (size_t)(slash - exe) + sizeof("/plugins") > sizeof(exe))
 		return false;
 	memcpy(slash, "/plugins", sizeof("/plugins"));
-	return plugin_path(buf, len, exe, name) && access(buf, F_OK) == 0;
+	return access(exe, F_OK) == 0 && plugin_path(buf, len, exe, name);
 }
 
 int verify_main(int argc, char **argv)
 {
-	const struct verify_plugin *v = cli_plugin("verify", "verify");
+	char why[PATH_MAX + 128];
+	const struct verify_plugin *v = cli_plugin("verify", why, sizeof(why));
 
-	return v ? v->main(argc, argv) : EXIT_RUNTIME;
+	if (!v) {
+		err_msg("verify: %s", why);
+		return EXIT_RUNTIME;
+	}
+	return v->main(argc, argv);
 }
 
-const void *cli_plugin(const char *name, const char *ctx)
+const void *cli_plugin(const char *name, char *why, size_t len)
 {
 	char path[PATH_MAX];
 	const struct cli_plugin *p = NULL;
@@ -48,19 +54,18 @@ const void *cli_plugin(const char *name, const char *ctx)
 
 	if (!beside_binary(path, sizeof(path), name) &&
 	    !plugin_path(path, sizeof(path), XFRMCTL_LIBDIR, name)) {
-		err_msg("%s: cannot load its plugin %s.so: %s", ctx, name, strerror(ENAMETOOLONG));
+		snprintf(why, len, "cannot load its plugin %s.so: %s", name, strerror(ENAMETOOLONG));
 		return NULL;
 	}
 	/* RTLD_NOW: a symbol missing from this binary fails here, in one line */
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		err_msg("%s: cannot load its plugin: %s", ctx, dlerror());
+		snprintf(why, len, "cannot load its plugin: %s", dlerror());
 		return NULL;
 	}
 	p = dlsym(h, CLI_PLUGIN_SYM);
-	if (!p || !p->version || strcmp(p->version, XFRMCTL_VERSION)) {
-		err_msg("%s: plugin '%s' is not of xfrmctl %s (%s): reinstall xfrmctl", ctx, path,
-			XFRMCTL_VERSION, p && p->version ? p->version : "no xfrmctl table");
+	if (!p || !p->abi || strcmp(p->abi, XFRMCTL_ABI)) {
+		snprintf(why, len, "plugin %s is from another build (rebuild or reinstall)", path);
 		dlclose(h);
 		return NULL;
 	}

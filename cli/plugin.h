@@ -3,16 +3,23 @@
  * (libcrypto, libpcap) and trace live's terminal view (ncursesw). A plugin
  * takes the lib/ and cli/ functions it calls from the binary (which exports
  * those, by name, and nothing else: see the Makefile), so it is used only
- * with the binary of its own build. It exports one symbol, CLI_PLUGIN_SYM, a
- * table that starts with a struct cli_plugin. */
+ * with the binary of its own build: both compile in XFRMCTL_ABI, an id of
+ * that build (the Makefile's ABI: a hash of the headers they share, the
+ * version and the build flavour), and a plugin of another id is refused. It
+ * exports one symbol, CLI_PLUGIN_SYM, a table that starts with a struct
+ * cli_plugin. */
 #ifndef XFRMCTL_CLI_PLUGIN_H
 #define XFRMCTL_CLI_PLUGIN_H
+
+#include <stddef.h>
 
 #define CLI_PLUGIN_SYM "xfrmctl_plugin"
 #define CLI_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 struct cli_plugin {
-	const char *version; /* XFRMCTL_VERSION of its build */
+	/* XFRMCTL_ABI of its build (first, where 0.1.0's plugins had their
+	 * version string, so that those are refused too) */
+	const char *abi;
 };
 
 /* plugins/verify.so */
@@ -34,9 +41,13 @@ struct tui_plugin {
 	int (*keys)(struct live *lv);
 };
 
-/* The table of plugin NAME ("verify": plugins/verify.so beside the binary, as
- * in the build tree, else XFRMCTL_LIBDIR/verify.so), loaded once and kept.
- * NULL after a line "CTX: …" on stderr saying which file and why. */
-const void *cli_plugin(const char *name, const char *ctx);
+/* The table of plugin NAME ("verify": plugins/verify.so if the directory
+ * plugins/ is beside the binary, as in the build tree, else
+ * XFRMCTL_LIBDIR/verify.so), dlopen()ed by each call and never closed (a
+ * command loads a plugin once). NULL if it cannot be loaded or is of another
+ * build, with why in WHY (no newline; "cannot load its plugin: …", "plugin
+ * PATH is from another build (rebuild or reinstall)"), for the caller's one
+ * line. */
+const void *cli_plugin(const char *name, char *why, size_t len);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1027,10 +1028,17 @@ int trace_live_main(int argc, char **argv)
 		err_msg("trace live: cannot start bpftrace: %s", strerror(-r));
 		goto out;
 	}
-	if (!G.json && isatty(0) && isatty(1) &&
-	    (!(run.tui = cli_plugin("trace-tui", "trace live")) || run.tui->start() < 0)) {
-		err_msg("trace live: cannot start the terminal view: lines instead");
-		run.tui = NULL;
+	if (!G.json && isatty(0) && isatty(1)) {
+		char why[PATH_MAX + 128];
+
+		/* one line either way */
+		run.tui = cli_plugin("trace-tui", why, sizeof(why));
+		if (!run.tui)
+			err_msg("trace live: lines instead of the terminal view: %s", why);
+		else if (run.tui->start() < 0) {
+			err_msg("trace live: cannot start the terminal view: lines instead");
+			run.tui = NULL;
+		}
 	}
 	print_init(stdout, G.json);
 	r = loop(&run);

@@ -505,7 +505,7 @@ static int tui_keys(struct live *lv)
 
 /* The plugin's table (cli/plugin.h), for trace live. */
 CLI_PLUGIN_EXPORT const struct tui_plugin xfrmctl_plugin = {
-	.head = { .version = XFRMCTL_VERSION },
+	.head = { .abi = XFRMCTL_ABI },
 	.start = tui_start,
 	.stop = tui_stop,
 	.draw = tui_draw,

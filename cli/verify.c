@@ -1109,6 +1109,6 @@ out:
 
 /* The plugin's table (cli/plugin.h): verify_main in the binary runs it. */
 CLI_PLUGIN_EXPORT const struct verify_plugin xfrmctl_plugin = {
-	.head = { .version = XFRMCTL_VERSION },
+	.head = { .abi = XFRMCTL_ABI },
 	.main = verify_run,
 };
