@@ -55,6 +55,8 @@ const char *cli_addr(uint16_t family, const void *addr);
 
 /* "ADDR/PLEN" into buf (INET6_ADDRSTRLEN + 5 bytes); returns buf. */
 char *cli_prefix(char *buf, uint16_t family, const void *addr, unsigned int plen);
+/* The same at b, not terminated; returns its end. */
+char *cli_prefix_text(uint16_t family, const void *addr, unsigned int plen, char *b);
 
 /* Where '-' keys come from: stdin, unless the commands come from there. */
 extern FILE *cli_key_in;
@@ -62,6 +64,9 @@ extern FILE *cli_key_in;
 /* Print a key (hidden unless -k): text " 0x…" or " <redacted>"; JSON
  * "key" only with -k. */
 void cli_print_key(const unsigned char *key, unsigned int len);
+/* "0x" and the key's hex digits (at most 512 bytes of it) at b, not
+ * terminated; returns its end. */
+char *cli_key_text(const unsigned char *key, unsigned int len, char *b);
 
 struct xc_err;
 struct xc_sa;

@@ -84,38 +84,48 @@ const char *cli_addr(uint16_t family, const void *addr)
 	return b;
 }
 
-char *cli_prefix(char *buf, uint16_t family, const void *addr, unsigned int plen)
+char *cli_prefix_text(uint16_t family, const void *addr, unsigned int plen, char *b)
 {
-	char *b = cli_addr_text(family, addr, buf);
-
+	b = cli_addr_text(family, addr, b);
 	*b++ = '/';
 	if (plen >= 100)
 		*b++ = (char)('0' + plen / 100);
 	if (plen >= 10)
 		*b++ = (char)('0' + plen / 10 % 10);
 	*b++ = (char)('0' + plen % 10);
-	*b = '\0';
+	return b;
+}
+
+char *cli_prefix(char *buf, uint16_t family, const void *addr, unsigned int plen)
+{
+	*cli_prefix_text(family, addr, plen, buf) = '\0';
 	return buf;
+}
+
+char *cli_key_text(const unsigned char *key, unsigned int len, char *b)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (len > 512)
+		len = 512;
+	*b++ = '0';
+	*b++ = 'x';
+	for (unsigned int i = 0; i < len; i++) {
+		*b++ = hex[key[i] >> 4];
+		*b++ = hex[key[i] & 15];
+	}
+	return b;
 }
 
 void cli_print_key(const unsigned char *key, unsigned int len)
 {
-	static const char hex[] = "0123456789abcdef";
 	char buf[2 + 2 * 512 + 1];
 
 	if (!G.keys) {
 		print_text(" <redacted>");
 		return;
 	}
-	if (len > 512)
-		len = 512;
-	buf[0] = '0';
-	buf[1] = 'x';
-	for (unsigned int i = 0; i < len; i++) {
-		buf[2 + 2 * i] = hex[key[i] >> 4];
-		buf[3 + 2 * i] = hex[key[i] & 15];
-	}
-	buf[2 + 2 * len] = '\0';
+	*cli_key_text(key, len, buf) = '\0';
 	print_string(PRINT_ANY, "key", " %s", buf);
 	explicit_bzero(buf, sizeof(buf));
 }

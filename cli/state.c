@@ -169,8 +169,6 @@ static char *put_sep(char *o)
 /* As print_alg() writes it in text. */
 static char *put_alg(char *o, const char *kind, const struct xc_sa_alg *a, bool icv)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	o = put_str(o, kind);
 	*o++ = ' ';
 	o = put_str(o, a->name);
@@ -178,11 +176,8 @@ static char *put_alg(char *o, const char *kind, const struct xc_sa_alg *a, bool 
 		if (!G.keys) {
 			o = PUT_LIT(o, " <redacted>");
 		} else {
-			o = PUT_LIT(o, " 0x");
-			for (unsigned int i = 0; i < a->key_len && i < 512; i++) {
-				*o++ = hex[a->key[i] >> 4];
-				*o++ = hex[a->key[i] & 15];
-			}
+			*o++ = ' ';
+			o = cli_key_text(a->key, a->key_len, o);
 		}
 		if (icv) {
 			*o++ = ' ';
@@ -259,13 +254,9 @@ static bool text_sa_at_once(const char *key, const struct xc_sa *sa)
 		o = put_sep(o);
 	}
 	o = PUT_LIT(o, "sel src ");
-	o = cli_addr_text(sfam, &sel->saddr, o);
-	*o++ = '/';
-	o = print_put_uint(o, sel->prefixlen_s, 10, 0);
+	o = cli_prefix_text(sfam, &sel->saddr, sel->prefixlen_s, o);
 	o = PUT_LIT(o, " dst ");
-	o = cli_addr_text(sfam, &sel->daddr, o);
-	*o++ = '/';
-	o = print_put_uint(o, sel->prefixlen_d, 10, 0);
+	o = cli_prefix_text(sfam, &sel->daddr, sel->prefixlen_d, o);
 	*o++ = '\n';
 	print_raw_done(o);
 	return true;
