@@ -92,6 +92,27 @@ static ssize_t next_line(struct reader *r, char **line)
 	}
 }
 
+/* Run one line (argv: room for its words); *blank says it held no command
+ * (blank, or a comment). Returns the exit code. */
+static int run_line(char *line, char **argv, bool *blank)
+{
+	struct xc_err xe;
+	int argc, rc;
+
+	*blank = false;
+	/* most lines of a big batch: state add, read whole */
+	if ((rc = state_add_text(line)) >= 0)
+		return rc;
+	argc = xc_split_line(line, argv, MAX_WORDS, &xe);
+	if (argc < 0) {
+		err_msg("%s", xe.msg);
+		return EXIT_USAGE;
+	}
+	argv[argc] = NULL;
+	*blank = argc == 0;
+	return argc ? cli_run(argc, argv) : EXIT_OK;
+}
+
 int batch_main(const char *path, bool force)
 {
 	bool from_stdin = !strcmp(path, "-");
@@ -99,9 +120,9 @@ int batch_main(const char *path, bool force)
 			     .buf = malloc(READ_BUF), .cap = READ_BUF };
 	char *line = NULL, *argv[MAX_WORDS + 1];
 	size_t lineno = 0, applied = 0, failed = 0, first_failed = 0;
-	struct xc_err xe;
+	bool blank;
 	ssize_t len;
-	int ret = EXIT_OK, rc, argc;
+	int ret = EXIT_OK, rc;
 
 	if (rd.fd < 0) {
 		err_msg("batch: cannot open '%s': %s", path, strerror(errno));
@@ -118,16 +139,9 @@ int batch_main(const char *path, bool force)
 	while ((len = next_line(&rd, &line)) > 0) {
 		lineno++;
 		cli_err_line = lineno;
-		argc = xc_split_line(line, argv, MAX_WORDS, &xe);
-		if (argc < 0) {
-			err_msg("%s", xe.msg);
-			rc = EXIT_USAGE;
-		} else {
-			argv[argc] = NULL;
-			rc = argc ? cli_run(argc, argv) : EXIT_OK;
-		}
+		rc = run_line(line, argv, &blank);
 		explicit_bzero(line, (size_t)len); /* lines may hold keys */
-		if (argc == 0)
+		if (blank)
 			continue;
 		if (rc == EXIT_OK) {
 			applied++;

@@ -41,6 +41,11 @@ int version_main(int argc, char **argv);
 
 /* The command table entries beside version. */
 int state_main(int argc, char **argv);
+/* A batch line of state add or update (still whole) whose words
+ * xc_spec_sa_text reads, run without splitting it; the result is the
+ * command's, messages included. Returns its exit code, or -1 for any other
+ * line (nothing done: it is run as the others are). */
+int state_add_text(const char *line);
 int policy_main(int argc, char **argv);
 
 /* The NETLINK_XFRM socket, opened on first use and shared by the commands

@@ -420,34 +420,26 @@ static const char *sa_name(const struct xc_sa *sa)
 
 /* ---- commands ---- */
 
-static int do_add(int argc, char **argv, bool update)
-{
-	/* One SA for every add of a batch, cleared after each (it holds
-	 * keys): a 3 KB malloc and free per line cost more than the rest of
-	 * the line's work but the kernel's. */
-	static struct xc_sa sa_buf;
-	const char *ctx = update ? "state update" : "state add";
-	struct xc_spec_opts o = { .key_in = cli_key_in };
-	struct xc_err xe = { "" };
-	struct xc_sa *sa = &sa_buf; /* cleared memory: xc_spec_sa fills it */
-	struct xc_nl *nl;
-	int r, ret = EXIT_USAGE;
+/* One SA for every add of a batch, cleared after each (it holds keys): a
+ * 3 KB malloc and free per line cost more than the rest of the line's work
+ * but the kernel's. */
+static struct xc_sa add_sa_buf;
 
-	r = xc_spec_sa(argc - 1, argv + 1, sa, &o, &xe);
-	if (r < 0) {
-		err_msg("%s: %s", ctx, xe.msg);
-		/* -EINVAL: the words are wrong; else the system said no (a key
-		 * file that cannot be read, a device that is not there) */
-		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
-		goto out;
-	}
+/* Show (--dry-run) or add the SA parsed into add_sa_buf, which is cleared. */
+static int add_parsed(bool update)
+{
+	const char *ctx = update ? "state update" : "state add";
+	struct xc_sa *sa = &add_sa_buf;
+	struct xc_err xe = { "" };
+	struct xc_nl *nl;
+	int r, ret = EXIT_RUNTIME;
+
 	if (G.dry_run) {
 		print_init(stdout, G.json);
 		cli_print_sa(NULL, sa);
 		ret = cli_finish_output(ctx);
 		goto out;
 	}
-	ret = EXIT_RUNTIME;
 	if (!(nl = cli_nl(ctx)))
 		goto out;
 	r = xc_sa_add(nl, sa, update, &xe);
@@ -459,6 +451,60 @@ static int do_add(int argc, char **argv, bool update)
 out:
 	xc_sa_clear(sa);
 	return ret;
+}
+
+static int do_add(int argc, char **argv, bool update)
+{
+	struct xc_spec_opts o = { .key_in = cli_key_in };
+	struct xc_err xe = { "" };
+	int r;
+
+	/* (add_sa_buf is cleared memory: xc_spec_sa fills it) */
+	r = xc_spec_sa(argc - 1, argv + 1, &add_sa_buf, &o, &xe);
+	if (r < 0) {
+		err_msg("%s: %s", update ? "state update" : "state add", xe.msg);
+		xc_sa_clear(&add_sa_buf);
+		/* -EINVAL: the words are wrong; else the system said no (a key
+		 * file that cannot be read, a device that is not there) */
+		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	return add_parsed(update);
+}
+
+/* If the word at s is the n bytes of w and spaces follow: what follows
+ * them, else NULL. (Inline: a literal's bytes compared as constants.) */
+static inline const char *word_then_spaces(const char *s, const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != w[i]) /* (a NUL differs: nothing past it is read) */
+			return NULL;
+	if (s[n] != ' ')
+		return NULL;
+	for (s += n; *s == ' '; s++)
+		;
+	return s;
+}
+
+#define WORD_THEN_SPACES(s, lit) word_then_spaces(s, lit, sizeof(lit) - 1)
+
+int state_add_text(const char *line)
+{
+	const char *s = line, *args;
+	bool update;
+
+	while (*s == ' ')
+		s++;
+	if (!(s = WORD_THEN_SPACES(s, "state")))
+		return -1;
+	if ((args = WORD_THEN_SPACES(s, "add")))
+		update = false;
+	else if ((args = WORD_THEN_SPACES(s, "update")))
+		update = true;
+	else
+		return -1;
+	if (!xc_spec_sa_text(args, &add_sa_buf))
+		return -1;
+	return add_parsed(update);
 }
 
 static int cmd_add(int argc, char **argv) { return do_add(argc, argv, false); }

@@ -97,37 +97,55 @@ int spec_bad(struct spec_cur *c, const char *what, const char *tok, const char *
 	return -EINVAL;
 }
 
-/* What strtoull(s, &end, 0) accepts when it reads all of s without
- * overflow, read here without it (its locale and generality cost more
- * than the rest of a batch line's numbers): decimal, 0x/0X hex, 0 octal. */
-int spec_parse_u64(const char *s, uint64_t max, uint64_t *out)
+/* What strtoull(s, &end, 0) reads (without overflow) from s, up to the
+ * first byte that is no digit of any base (not 0-9a-fA-F), read here
+ * without it (its locale and generality cost more than the rest of a batch
+ * line's numbers): decimal, 0x/0X hex, 0 octal. Where the number ends, or
+ * NULL if it is none, larger than max, or has a digit of a larger base. */
+static const char *scan_u64(const char *s, uint64_t max, uint64_t *out)
 {
+	/* a digit's value plus one, by byte; 0 for a byte of no base */
+	static const unsigned char digit1[256] = {
+		['0'] = 1,   ['1'] = 2,	  ['2'] = 3,   ['3'] = 4,   ['4'] = 5,	 ['5'] = 6,
+		['6'] = 7,   ['7'] = 8,	  ['8'] = 9,   ['9'] = 10,  ['a'] = 11,	 ['b'] = 12,
+		['c'] = 13,  ['d'] = 14,  ['e'] = 15,  ['f'] = 16,  ['A'] = 11,	 ['B'] = 12,
+		['C'] = 13,  ['D'] = 14,  ['E'] = 15,  ['F'] = 16,
+	};
 	unsigned int base = 10, d;
+	const char *digits;
 	uint64_t v = 0;
 
 	if (*s < '0' || *s > '9') /* no sign, no white space (strtoull takes both) */
-		return -EINVAL;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16; /* (strtoull reads "0x" without a digit after as 0, then stops) */
-		s += 2;
-		if (!*s)
-			return -EINVAL;
-	} else if (s[0] == '0') {
+		return NULL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	else if (s[0] == '0')
 		base = 8;
+	digits = s;
+	if (base == 10) /* (most numbers: up to 19 digits cannot overflow) */
+		for (; s - digits < 19 && (d = (unsigned int)(*s - '0')) <= 9; s++)
+			v = v * 10 + d;
+	for (; (d = digit1[(unsigned char)*s]); s++) {
+		if (--d >= base)
+			return NULL; /* not a digit here (strtoull stops) */
+		if (!(v >> 58))
+			v = v * base + d; /* (below 2^62: no overflow) */
+		else if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
+			return NULL;
 	}
-	for (; *s; s++) {
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned int)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			d = (unsigned int)(*s - 'a' + 10);
-		else if (*s >= 'A' && *s <= 'F')
-			d = (unsigned int)(*s - 'A' + 10);
-		else
-			return -EINVAL;
-		if (d >= base || __builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
-			return -EINVAL; /* not a digit here (strtoull stops), or overflow */
-	}
-	if (v > max)
+	/* (strtoull reads "0x" without a digit after as 0, then stops) */
+	if (s == digits || v > max)
+		return NULL;
+	*out = v;
+	return s;
+}
+
+int spec_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	const char *end = scan_u64(s, max, &v);
+
+	if (!end || *end)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -436,6 +454,20 @@ int spec_limit(struct spec_cur *c, struct xfrm_lifetime_cfg *lft)
 	return -EINVAL;
 }
 
+/* alg is info's: set, with the table's name; returns the name's length. */
+static size_t alg_take(struct xc_sa_alg *alg, const struct xc_alg_info *info)
+{
+	/* (the table's names fit; no snprintf: it was a tenth of a batch line) */
+	size_t n = strlen(info->name);
+
+	if (n >= sizeof(alg->name))
+		n = sizeof(alg->name) - 1;
+	alg->set = true;
+	memcpy(alg->name, info->name, n);
+	alg->name[n] = '\0';
+	return n;
+}
+
 static int algorithm(struct spec_cur *c, const char *kw, enum xc_alg_kind kind, bool has_icv,
 		     struct xc_sa_alg *alg, const struct xc_spec_opts *o)
 {
@@ -470,13 +502,7 @@ static int algorithm(struct spec_cur *c, const char *kw, enum xc_alg_kind kind, 
 			xc_err_set(c->err, "unknown %s algorithm '%s'", kw, name);
 		return -EINVAL;
 	}
-	alg->set = true;
-	/* (the table's names fit; no snprintf: it was a tenth of a batch line) */
-	n = strlen(info->name);
-	if (n >= sizeof(alg->name))
-		n = sizeof(alg->name) - 1;
-	memcpy(alg->name, info->name, n);
-	alg->name[n] = '\0';
+	n = alg_take(alg, info);
 	if (kind == XC_ALG_COMP)
 		return 0;
 	memcpy(what, "key for '", 9);
@@ -605,13 +631,19 @@ static int check_id(struct spec_cur *c, struct xc_sa *sa, const struct id_seen *
 	return 0;
 }
 
-static void sa_defaults(struct xc_sa *sa)
+/* The defaults of an SA in cleared memory (no limits). */
+static void sa_limits(struct xc_sa *sa)
 {
 	struct xfrm_lifetime_cfg *l = &sa->info.lft;
 
-	xc_sa_init(sa);
 	l->soft_byte_limit = l->hard_byte_limit = XFRM_INF;
 	l->soft_packet_limit = l->hard_packet_limit = XFRM_INF;
+}
+
+static void sa_defaults(struct xc_sa *sa)
+{
+	xc_sa_init(sa);
+	sa_limits(sa);
 }
 
 /* The combinations the kernel refuses with a bare EINVAL
@@ -867,6 +899,247 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
 		}
 	}
 	return check_sa(&c, sa, replay_given);
+}
+
+/* ---- state add from a batch line's text, unsplit ---- */
+
+/* The length of the word at s: up to the next space or the end. */
+static size_t word_len(const char *s)
+{
+	return (size_t)(strchrnul(s, ' ') - s);
+}
+
+/* If the word at s is name: its end, else NULL. */
+static const char *word_at(const char *s, const char *name)
+{
+	while (*name && *s == *name)
+		s++, name++;
+	return !*name && (*s == ' ' || !*s) ? s : NULL;
+}
+
+/* The end of the value read at s if it ends a word, else NULL. */
+static const char *word_end(const char *s)
+{
+	return s && (*s == ' ' || !*s) ? s : NULL;
+}
+
+/* The entry of t named by the word at *s (*s moved past it), or NULL. */
+static const struct name_val *text_name(const struct name_val *t, size_t n, const char **s)
+{
+	const char *end;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((end = word_at(*s, t[i].name))) {
+			*s = end;
+			return &t[i];
+		}
+	}
+	return NULL;
+}
+
+/* ADDR (no /PLEN) at s into a, as spec_addr reads it; its end or NULL. */
+static const char *text_addr(const char *s, xfrm_address_t *a, uint16_t *family)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *end;
+	size_t len;
+
+	memset(a, 0, sizeof(*a));
+	if ((end = word_end(ip4_scan(s, &a->a4)))) {
+		*family = AF_INET;
+		return end;
+	}
+	len = word_len(s);
+	if (len >= sizeof(buf))
+		return NULL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET6, buf, &a->a6) != 1)
+		return NULL;
+	*family = AF_INET6;
+	return s + len;
+}
+
+/* NAME 0xHEX [BITS] at s, as algorithm() reads them; the end or NULL (with
+ * every byte of the key buffer that may have been written zeroed). */
+static const char *text_alg(const char *s, enum xc_alg_kind kind, bool has_icv,
+			    struct xc_sa_alg *alg)
+{
+	const struct xc_alg_info *info;
+	char name[XC_ALG_NAME_MAX];
+	size_t len = word_len(s), bad;
+	uint64_t bits;
+	long r;
+
+	if (alg->set || len >= sizeof(name))
+		return NULL;
+	memcpy(name, s, len);
+	name[len] = '\0';
+	if (!(info = xc_alg_find(kind, name)))
+		return NULL;
+	alg_take(alg, info);
+	s += len;
+	while (*s == ' ')
+		s++;
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return NULL; /* (or a key from a file, or stdin) */
+	len = word_len(s);
+	r = xc_hex_decode(s, len, alg->key, sizeof(alg->key), &bad);
+	/* every digit a byte's half: none of the blanks it skips (a tab
+	 * splits the word in two) */
+	if (r < 0 || (size_t)r * 2 != len - 2) {
+		explicit_bzero(alg->key, sizeof(alg->key));
+		return NULL;
+	}
+	alg->key_len = (unsigned int)r;
+	if (xc_alg_check_key(info, (size_t)r, NULL) < 0)
+		return NULL;
+	s += len;
+	if (!has_icv) {
+		alg->icv_bits = info->trunc_bits;
+		return s;
+	}
+	while (*s == ' ')
+		s++;
+	if (!(s = word_end(scan_u64(s, UINT32_MAX, &bits))))
+		return NULL;
+	alg->icv_bits = (unsigned int)bits;
+	return xc_alg_check_icv(info, alg->icv_bits, NULL) < 0 ? NULL : s;
+}
+
+enum text_kw { KW_SRC, KW_DST, KW_PROTO, KW_SPI, KW_REQID, KW_MODE, KW_WINDOW, KW_AEAD, KW_ENC,
+	       KW_AUTH, KW_AUTH_TRUNC, KW_NONE };
+
+/* If the word at s is the n bytes of name: its end, else NULL. Inline,
+ * so that a literal's bytes are compared as constants. */
+static inline const char *word_is(const char *s, const char *name, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != name[i]) /* (a NUL differs: nothing past it is read) */
+			return NULL;
+	return s[n] == ' ' || !s[n] ? s + n : NULL;
+}
+
+#define WORD_IS(s, lit) word_is(s, lit, sizeof(lit) - 1)
+
+/* The keyword at *s (*s moved past it), told by its first byte first. */
+static enum text_kw text_kw(const char **s)
+{
+	const char *w = *s, *e = NULL;
+	enum text_kw kw = KW_NONE;
+
+	switch (*w) {
+	case 's':
+		kw = (e = WORD_IS(w, "src")) ? KW_SRC : (e = WORD_IS(w, "spi")) ? KW_SPI : KW_NONE;
+		break;
+	case 'd':
+		kw = (e = WORD_IS(w, "dst")) ? KW_DST : KW_NONE;
+		break;
+	case 'p':
+		kw = (e = WORD_IS(w, "proto")) ? KW_PROTO : KW_NONE;
+		break;
+	case 'r':
+		kw = (e = WORD_IS(w, "reqid")) ? KW_REQID :
+		     (e = WORD_IS(w, "replay-window")) ? KW_WINDOW : KW_NONE;
+		break;
+	case 'm':
+		kw = (e = WORD_IS(w, "mode")) ? KW_MODE : KW_NONE;
+		break;
+	case 'a':
+		kw = (e = WORD_IS(w, "aead")) ? KW_AEAD : (e = WORD_IS(w, "auth")) ? KW_AUTH :
+		     (e = WORD_IS(w, "auth-trunc")) ? KW_AUTH_TRUNC : KW_NONE;
+		break;
+	case 'e':
+		kw = (e = WORD_IS(w, "enc")) ? KW_ENC : KW_NONE;
+		break;
+	}
+	if (kw != KW_NONE)
+		*s = e;
+	return kw;
+}
+
+int xc_spec_sa_text(const char *s, struct xc_sa *sa)
+{
+	struct xc_err ignored; /* (the checks' words: xc_spec_sa says them) */
+	struct spec_cur c = { .err = &ignored };
+	struct xfrm_usersa_info *p = &sa->info;
+	struct id_seen seen = { false, false };
+	const struct name_val *nv;
+	unsigned int given = 0;
+	enum text_kw kw;
+	uint16_t f = 0;
+	uint64_t v;
+	int ret = 0;
+
+	sa_limits(sa); /* (in cleared memory: xc_sa_init again was a tenth of the cost) */
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			break;
+		kw = text_kw(&s);
+		if (kw == KW_NONE || (given & 1u << kw))
+			goto out; /* (xc_spec_sa takes a keyword again, or refuses it) */
+		given |= 1u << kw;
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			goto out;
+		switch (kw) {
+		case KW_SRC:
+		case KW_DST:
+			s = text_addr(s, kw == KW_SRC ? &p->saddr : &p->id.daddr, &f);
+			if (!s || (p->family && p->family != f))
+				goto out;
+			p->family = f;
+			seen.dst |= kw == KW_DST;
+			break;
+		case KW_PROTO:
+			nv = text_name(protos, N_ELEM(protos), &s);
+			if (!nv || nv->val == IPSEC_PROTO_ANY)
+				goto out;
+			p->id.proto = (uint8_t)nv->val;
+			break;
+		case KW_SPI:
+		case KW_REQID:
+		case KW_WINDOW:
+			if (!(s = word_end(scan_u64(s, kw == KW_WINDOW ? 32 : UINT32_MAX, &v))))
+				goto out;
+			if (kw == KW_SPI)
+				p->id.spi = htonl((uint32_t)v), seen.spi = true;
+			else if (kw == KW_REQID)
+				p->reqid = (uint32_t)v;
+			else /* (a larger window is the ESN attribute's) */
+				p->replay_window = (uint8_t)v;
+			break;
+		case KW_MODE:
+			if (!(nv = text_name(modes, N_ELEM(modes), &s)))
+				goto out;
+			p->mode = (uint8_t)nv->val;
+			break;
+		case KW_AEAD:
+			s = text_alg(s, XC_ALG_AEAD, true, &sa->aead);
+			break;
+		case KW_ENC:
+			s = text_alg(s, XC_ALG_ENC, false, &sa->enc);
+			sa->enc.icv_bits = 0;
+			break;
+		case KW_AUTH:
+		case KW_AUTH_TRUNC:
+			sa->auth_trunc = kw == KW_AUTH_TRUNC;
+			s = text_alg(s, XC_ALG_AUTH, sa->auth_trunc, &sa->auth);
+			break;
+		case KW_NONE:
+			goto out;
+		}
+		if (!s)
+			goto out;
+	}
+	ret = check_id(&c, sa, &seen, true) == 0 && check_sa(&c, sa, false) == 0;
+out:
+	if (!ret)
+		xc_sa_clear(sa);
+	return ret;
 }
 
 /* Keywords that may follow an ID in get/del/allocspi: mark, if_id. */

@@ -20,6 +20,19 @@ struct xc_spec_opts {
 int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opts *o,
 	       struct xc_err *err);
 
+/* The same words as one line of text, unsplit (a batch line's after
+ * "state add"), when they are of the plain common kind: words between
+ * spaces (no quote, escape, tab or comment), only the keywords src, dst,
+ * proto, spi, reqid, mode, replay-window (up to 32), aead, enc, auth and
+ * auth-trunc, each once, keys as 0xHEX. sa must be cleared memory
+ * (xc_sa_clear, or zeroed), not merely fresh. Returns 1 with sa filled
+ * exactly as xc_spec_sa fills it from those words, or 0 (sa cleared) for
+ * any other text, good or bad: xc_spec_sa reads that, and says what is
+ * wrong.
+ * Splitting such a line and matching its words was over half of what
+ * installing an SA from a batch cost in user mode. */
+int xc_spec_sa_text(const char *text, struct xc_sa *sa);
+
 /* state get|del: ID [mark MARK [mask MASK]] — dst, proto and spi required. */
 int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err);
 

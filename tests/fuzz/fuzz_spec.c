@@ -5,10 +5,14 @@
  * argv; KEY-LINES are the stream '-' keys are read from (none: '-' is
  * refused as when stdin is taken). A word that starts with '@' would make
  * the parser read that file, so such inputs are skipped.
- * Every refusal must come with a message.
+ * Every refusal must come with a message. The bytes as one batch line
+ * after "state add": what xc_spec_sa_text reads of them must be what
+ * xc_spec_sa makes of the words the splitter gives, byte for byte, and a
+ * line it declines must leave its SA all zero.
  * Sources: lib/spec.c lib/algo.c lib/keys.c lib/sa.c lib/nl.c lib/tokens.c */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +76,44 @@ static void check_plain_split(const char *text, char **got, int n)
 	}
 	if (i != n)
 		__builtin_trap();
+}
+
+static struct xc_sa sa_text;
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* xc_spec_sa_text on text against xc_spec_sa on its split words (split
+ * destroys text). */
+static void check_text(const char *text, char *split)
+{
+	char *argv[MAX_WORDS];
+	struct xc_spec_opts o = { NULL };
+	struct xc_err err = { "" };
+	int argc, r;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&sa_text, 0, sizeof(sa_text));
+	if (!xc_spec_sa_text(text, &sa_text)) {
+		if (!all_zero(&sa_text, sizeof(sa_text)))
+			__builtin_trap();
+		return;
+	}
+	argc = xc_split_line(split, argv, MAX_WORDS, &err);
+	if (argc < 0)
+		__builtin_trap();
+	r = xc_spec_sa(argc, argv, &sa, &o, &err);
+	if (r != 0 || memcmp(&sa, &sa_text, sizeof(sa)))
+		__builtin_trap();
+	xc_sa_clear(&sa_text);
+	xc_sa_clear(&sa);
 }
 
 static FILE *key_stream(const char *keys, size_t n)
@@ -144,6 +186,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	if (r >= 0)
 		check_plain_split(line_text, split_argv, r);
+
+	/* the same line read unsplit, as a batch's state add */
+	if (line_text) {
+		memcpy(line, line_text, strlen(line_text) + 1);
+		check_text(line_text, line);
+	}
 out:
 	xc_sa_clear(&sa);
 	free(words);

@@ -78,9 +78,53 @@ case_plugins() {
 	t_match "$out" "--pcap" "verify's help"
 }
 
+# A batch reads plain `state add|update` lines whole (xc_spec_sa_text) and
+# every other line word by word, as the command line does: --dry-run shows
+# the same SAs either way, -k and -j alike, for lines read whole and lines
+# not (another keyword, a tab); errors are the command line's.
+case_batch_lines_read_whole() {
+	local f key=0x0102030405060708090a0b0c0d0e0f1011121314 l o each
+	local k16=0x00112233445566778899aabbccddeeff
+	local k32=0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+	local lines=(
+		"add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x100 reqid 7 mode tunnel aead rfc4106(gcm(aes)) $key 128"
+		"add src 10.0.0.1 dst 10.0.0.2 proto esp spi 257 mode transport enc cbc(aes) $k16 auth hmac(sha256) $k32"
+		"add   proto esp  spi 0402 dst 10.0.0.2 src 10.0.0.1 enc aes $k16 auth-trunc sha256 $k32 128 replay-window 32  "
+		"update src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x103 mode beet aead rfc4106(gcm(aes)) $key 64"
+		"add src 10.0.0.1 dst 10.0.0.2 proto ah spi 0x104 auth hmac(sha256) $k32"
+		"add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x105 aead rfc4106(gcm(aes)) $key 96 sel src 10.0.0.0/8"
+		$'add src 10.0.0.1\tdst 10.0.0.2 proto esp spi 0x106 aead rfc4106(gcm(aes)) '"$key 128"
+	)
+	f=$(mktemp)
+	t_defer rm -f "$f"
+	printf 'state %s\n' "${lines[@]}" >"$f"
+	for o in "" -j; do
+		each=""
+		for l in "${lines[@]}"; do
+			# (word splitting of $l, at spaces and tabs: its words)
+			each+=$("$X" --dry-run -k $o state $l)$'\n'
+		done
+		run --dry-run -k $o -b "$f"
+		t_eq "$rc" 0 "--dry-run $o -b: exit status ($err)"
+		t_eq "$out"$'\n' "$each" "--dry-run $o -b: the SAs the command line shows"
+	done
+	# errors: those of the command line, with the line's number
+	printf 'state add %s\n' \
+		"src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x100 aead rfc4106(gcm(aes)) $k16 128" \
+		"src 10.0.0.1 dst 10.0.0.2 proto esp spi 0 aead rfc4106(gcm(aes)) $key 128" \
+		"src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 aead rfc4106(gcm(aes)) $key 128 reqid" >"$f"
+	run --dry-run -b "$f" --force
+	t_eq "$rc" 2 "errors: exit status"
+	t_eq "$err" "xfrmctl: line 1: state add: key for 'rfc4106(gcm(aes))' must be 20, 28 or 36 bytes (salt included), got 16
+xfrmctl: line 2: state add: SPI 0 is reserved (RFC 4303) and names no SA
+xfrmctl: line 3: state add: missing NUMBER after 'reqid'
+xfrmctl: batch: 3 commands failed (the first at line 1), 0 applied" "errors: messages"
+}
+
 t_case "--version and version" case_version
 t_case "help lists the command table" case_help_lists_commands
 t_case "usage errors: exact matching, exit 2, one line" case_usage_errors
 t_case "-n with an absent namespace: exit 1" case_netns_absent
 t_case "plugins: missing or of another build: one line, exit 1" case_plugins
+t_case "batch: plain state add lines read whole, as the command line reads them" case_batch_lines_read_whole
 t_done

@@ -205,6 +205,59 @@ static void test_hex_overflow(void **state)
 	assert_int_equal(decode("0x001122334", out, 4, &bad), -EINVAL);
 }
 
+/* A digit's value, or -1: the oracle below, a byte at a time. */
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Runs of every length from 0 to 100 digits, of mixed case (decoded
+ * sixteen, eight, two or one at a time as their length allows), against a
+ * byte-wise decoding; then one bad byte at each place of a long run. */
+static void test_hex_runs(void **state)
+{
+	static const char bad_bytes[] = { 'g', 'G', 'x', '/', ':', '@', '`', ' ' - 1, (char)0x80,
+					  (char)0xc1, (char)0xe1, '.' };
+	unsigned char out[64], want[64];
+	char text[2 + 128 + 1];
+	unsigned int seed = 7;
+	size_t bad = 0;
+
+	(void)state;
+	for (size_t n = 0; n <= 100; n += 2) {
+		memcpy(text, "0x", 2);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			text[2 + i] = "0123456789abcdefABCDEF"[(seed >> 16) % 22];
+		}
+		text[2 + n] = '\0';
+		for (size_t i = 0; i < n / 2; i++)
+			want[i] = (unsigned char)(digit_value(text[2 + 2 * i]) << 4 |
+						  digit_value(text[3 + 2 * i]));
+		assert_int_equal(decode(text, out, sizeof(out), &bad), (long)(n / 2));
+		assert_memory_equal(out, want, n / 2);
+	}
+	/* (text: 0x and 100 digits) */
+	for (size_t at = 2; at < 102; at++) {
+		for (size_t k = 0; k < sizeof(bad_bytes); k++) {
+			char was = text[at];
+
+			text[at] = bad_bytes[k];
+			bad = 0;
+			if (decode(text, out, sizeof(out), &bad) != -EINVAL || bad != at)
+				fail_msg("byte 0x%02x at %zu: not refused there (bad_pos %zu)",
+					 (unsigned char)bad_bytes[k], at, bad);
+			text[at] = was;
+		}
+	}
+}
+
 /* ---- xc_key_read: 0xHEX on the command line ---- */
 
 static void test_key_hex_token(void **state)
@@ -416,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_hex_whitespace),
 		cmocka_unit_test(test_hex_odd),
 		cmocka_unit_test(test_hex_bad_digit),
+		cmocka_unit_test(test_hex_runs),
 		cmocka_unit_test(test_hex_bounded_by_n),
 		cmocka_unit_test(test_hex_overflow),
 		cmocka_unit_test(test_key_hex_token),

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "spec.h"
+#include "tokens.h"
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -947,6 +948,13 @@ static void test_numbers_addresses_as_libc(void **state)
 					    "4294967295", "4294967296", "0xffffffff", "0x100000000",
 					    "0xFFFFFFFF", "037777777777", "040000000000",
 					    "99999999999999999999999", "18446744073709551616" };
+	static const char *const nums64[] = {
+		"18446744073709551615", "18446744073709551616", "9999999999999999999",
+		"10000000000000000000", "99999999999999999999", "0xffffffffffffffff",
+		"0xFFFFFFFFFFFFFFFF0", "0x10000000000000000", "0x0000000000000000000001",
+		"01777777777777777777777", "02000000000000000000000", "0000000000000000000000000017",
+		"1844674407370955161", "18446744073709551610x",
+	};
 	static const char *const addrs[] = { "1.2.3.4",	   "01.2.3.4", "0.0.0.0",   "255.255.255.255",
 					     "256.1.1.1",  "1.2.3",    "1.2.3.4.5", "1..2.3",
 					     "1.2.3.",	   ".1.2.3",   "1.2.3.04",  "10.0.0.1x",
@@ -971,6 +979,24 @@ static void test_numbers_addresses_as_libc(void **state)
 			assert_int_equal(sa.info.reqid, v);
 		xc_sa_clear(&sa);
 	}
+	/* 64 bits: past nineteen decimal digits each digit is checked */
+	for (size_t i = 0; i < N_ELEM(nums64); i++) {
+		unsigned long long v;
+		bool ok;
+		int r;
+
+		snprintf(line, sizeof(line), "%s limit byte-soft %s", SA, nums64[i]);
+		r = parse(line);
+		errno = 0;
+		v = strtoull(nums64[i], &end, 0);
+		ok = !errno && !*end;
+		if ((r == 0) != ok)
+			fail_msg("byte-soft '%s': %d (%s), strtoull says %s", nums64[i], r, err.msg,
+				 ok ? "good" : "bad");
+		if (ok)
+			assert_true(sa.info.lft.soft_byte_limit == v);
+		xc_sa_clear(&sa);
+	}
 	for (size_t i = 0; i < N_ELEM(addrs); i++) {
 		struct in_addr want;
 		bool ok = inet_pton(AF_INET, addrs[i], &want) == 1;
@@ -989,6 +1015,202 @@ static void test_numbers_addresses_as_libc(void **state)
 		}
 		xc_sa_clear(&sa);
 	}
+}
+
+/* ---- state add from a batch line, unsplit (xc_spec_sa_text) ---- */
+
+static struct xc_sa sa_text;
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* xc_spec_sa_text on line, checked against what a batch does with it
+ * otherwise (its splitter, then xc_spec_sa): an SA it reads must be the
+ * one xc_spec_sa makes of the words, byte for byte; a line it declines
+ * leaves no byte behind (keys included). Returns its result. */
+static int text_vs_words(const char *line)
+{
+	char buf[4096], *argv[512];
+	struct xc_spec_opts o = { NULL };
+	int t, argc, r;
+
+	assert_true(strlen(line) < sizeof(buf));
+	memset(&sa, 0, sizeof(sa));
+	memset(&sa_text, 0, sizeof(sa_text));
+	t = xc_spec_sa_text(line, &sa_text);
+	if (t == 0) {
+		if (!all_zero(&sa_text, sizeof(sa_text)))
+			fail_msg("'%s': declined, but the SA is not all zero", line);
+		return 0;
+	}
+	assert_int_equal(t, 1);
+	strcpy(buf, line);
+	memset(&err, 0, sizeof(err));
+	argc = xc_split_line(buf, argv, 511, &err);
+	assert_true(argc >= 0);
+	r = xc_spec_sa(argc, argv, &sa, &o, &err);
+	if (r != 0)
+		fail_msg("'%s': read unsplit, but xc_spec_sa says %d '%s'", line, r, err.msg);
+	if (memcmp(&sa, &sa_text, sizeof(sa)))
+		fail_msg("'%s': not the SA xc_spec_sa makes of its words", line);
+	xc_sa_clear(&sa_text);
+	if (!all_zero(&sa_text, sizeof(sa_text)))
+		fail_msg("'%s': xc_sa_clear left bytes behind", line);
+	return 1;
+}
+
+static void test_sa_text_reads(void **state)
+{
+	static const char *const lines[] = {
+		"src 10.0.0.1 dst 10.1.0.0 proto esp spi 4096 reqid 1 mode tunnel "
+		"aead rfc4106(gcm(aes)) 0x0102030405060708090a0b0c0d0e0f1011121314 128",
+		SA,
+		"  " SA "   ",
+		"src 10.0.0.1   dst 10.0.0.2 proto esp spi 256 reqid 7 mode transport " CBC
+		" auth hmac(sha256) " K32,
+		ID " spi 9 " CBC " auth-trunc hmac(sha256) " K32 " 96",
+		ID " spi 9 enc aes " K16 " auth sha1 " K20 " replay-window 32",
+		ID " spi 9 enc cipher_null 0x replay-window 0",
+		"src 10.0.0.1 dst 10.0.0.2 proto ah spi 5 auth hmac(sha1) " K20,
+		"src 10.0.0.1 dst 10.0.0.2 proto ah spi 5 auth-trunc hmac(sha512) "
+		"0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7"
+		"5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7 256",
+		"src fd00::1 dst fd00::2 proto esp spi 0x1000 " GCM,
+		"src ::ffff:10.0.0.1 dst 2001:db8:0:0:0:0:0:1 proto esp spi 1 " GCM,
+		"dst 10.0.0.2 proto esp spi 1 " GCM,
+		"proto esp spi 0777 aead rfc4106(gcm(aes)) 0X5EC7E75EC7E75EC7E75EC7E75EC7E75EC7E75EC7 64 "
+		"dst 10.0.0.2 src 10.0.0.1 mode beet reqid 0xFFFFFFFF",
+		ID " spi 0xffffffff mode in_trigger aead rfc7539esp(chacha20,poly1305) "
+		"0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e7 128",
+		ID " spi 3 mode ro " GCM,
+		"dst fd00::2 proto route2",
+		"dst fd00::2 proto hao spi 4 mode ro",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEM(lines); i++)
+		if (text_vs_words(lines[i]) != 1)
+			fail_msg("'%s': declined", lines[i]);
+}
+
+/* Good or bad, what xc_spec_sa_text leaves to xc_spec_sa. */
+static void test_sa_text_declines(void **state)
+{
+	static const char *const lines[] = {
+		/* words the splitter makes of quotes, escapes, other blanks */
+		ID " spi 1 aead 'rfc4106(gcm(aes))' " K20 " 128",
+		ID " spi 1 aead \"rfc4106(gcm(aes))\" " K20 " 128",
+		ID " spi 1 aead rfc4106\\(gcm(aes)) " K20 " 128",
+		ID "\tspi 1 " GCM,
+		ID " spi 1\t" GCM,
+		SA "\r",
+		SA "\t",
+		ID " spi 1 aead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7e75e\tc7e75ec7e75ec7e75ec7 128",
+		SA " # a comment",
+		SA " #",
+		/* keywords it leaves to xc_spec_sa */
+		SA " flag esn replay-window 64", SA " replay-window 33", SA " sel src 10.0.0.0/24",
+		SA " mark 1", SA " if_id 3", SA " limit time-hard 60", SA " seq 5",
+		SA " replay-seq 1", SA " extra-flag dont-encap-dscp", SA " coa 10.0.0.9",
+		SA " output-mark 2", SA " tfcpad 8", SA " ctx x", SA " dir in",
+		SA " encap espinudp 4500 4500 10.0.0.9", SA " offload dev lo dir in",
+		"src 10.0.0.1 dst 10.0.0.2 proto comp spi 1 comp deflate",
+		/* a keyword again (xc_spec_sa takes the last, or refuses it) */
+		SA " spi 2", SA " src 10.0.0.3", SA " reqid 1 reqid 2", SA " " GCM,
+		ID " spi 1 " CBC " auth hmac(sha1) " K20 " auth-trunc hmac(sha1) " K20 " 96",
+		/* keys from a file or stdin */
+		ID " spi 1 aead rfc4106(gcm(aes)) @/nonexistent 128",
+		ID " spi 1 aead rfc4106(gcm(aes)) - 128",
+		ID " spi 1 aead rfc4106(gcm(aes)) 5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7 128",
+		/* bad lines */
+		"", "   ", "src", SA " reqid", SA " mode", SA " reqid ",
+		"src 10.0.0.1/32 dst 10.0.0.2 proto esp spi 1 " GCM,
+		"src 10.0.0.1 dst fd00::2 proto esp spi 1 " GCM,
+		"src fd00::1 dst 10.0.0.2 proto esp spi 1 " GCM,
+		"src 10.0.0.01 dst 10.0.0.2 proto esp spi 1 " GCM,
+		"src 10.0.0.1x dst 10.0.0.2 proto esp spi 1 " GCM,
+		"src fd00::1/64 dst fd00::2 proto esp spi 1 " GCM,
+		SA " reqid 1x", SA " reqid 4294967296", SA " reqid -1", SA " reqid 0x",
+		SA " reqid 09", ID " spi 0 " GCM, ID " " GCM, ID " spi 1",
+		"dst 10.0.0.2 spi 1 " GCM, "src 10.0.0.1 proto esp spi 1 " GCM,
+		"src 10.0.0.1 dst 10.0.0.2 proto ipsec-any spi 1 " GCM,
+		"src 10.0.0.1 dst 10.0.0.2 proto ESP spi 1 " GCM, "SRC 10.0.0.1 " SA,
+		SA " mode tunnel2", SA " mode Tunnel",
+		ID " spi 1 " GCM " " CBC, ID " spi 1 auth hmac(sha1) " K20,
+		"src 10.0.0.1 dst 10.0.0.2 proto ah spi 1 " CBC " auth hmac(sha1) " K20,
+		ID " spi 1 aead rfc4106(gcm(aes)) " K16 " 128",
+		ID " spi 1 aead rfc4106(gcm(aes)) " K20 " 100",
+		ID " spi 1 aead rfc4106(gcm(aes)) " K20 " 128x",
+		ID " spi 1 aead rfc4106(gcm(aes)) " K20,
+		ID " spi 1 aead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec 128",
+		ID " spi 1 aead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ecg 128",
+		ID " spi 1 aead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7z 128",
+		ID " spi 1 aead rfc4106(gcm(aes) " K20 " 128", ID " spi 1 enc gcm(aes) " K20,
+		ID " spi 1 enc cbc(aes) " K20, ID " spi 1 " CBC " auth-trunc hmac(sha1) " K20 " 7",
+	};
+	char big[1400];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEM(lines); i++)
+		if (text_vs_words(lines[i]) != 0)
+			fail_msg("'%s': read, not left to xc_spec_sa", lines[i]);
+	/* a key longer than XC_KEY_MAX (refused after decoding it) */
+	n = (size_t)snprintf(big, sizeof(big), ID " spi 1 enc cbc(aes) 0x");
+	for (size_t i = 0; i < 2 * (XC_KEY_MAX + 1); i++)
+		big[n++] = "5ec7e7"[i % 6];
+	big[n] = '\0';
+	assert_int_equal(text_vs_words(big), 0);
+}
+
+/* Lines of random words, good and bad: whatever xc_spec_sa_text reads
+ * must be what xc_spec_sa makes of the words (text_vs_words). */
+static void test_sa_text_random(void **state)
+{
+	static const char *const words[] = {
+		"src", "dst", "proto", "spi", "reqid", "mode", "replay-window", "aead", "enc", "auth",
+		"auth-trunc", "flag", "mark", "10.0.0.1", "10.0.0.2", "fd00::1", "10.0.0.256",
+		"1.2.3.4/8", "esp", "ah", "route2", "comp", "tunnel", "transport", "beet", "0", "1",
+		"32", "33", "64", "96", "128", "0x10", "0X1f", "0777", "09", "0x", "4294967295",
+		"4294967296", "10000000000000000000", "rfc4106(gcm(aes))", "cbc(aes)", "aes",
+		"hmac(sha1)", "hmac(sha256)", "sha1", "cipher_null", K16, K20, K32, "0xzz", "0x123",
+		"-", "'esp'", "#", "in_trigger",
+	};
+	static const char *const seps[] = { " ", " ", " ", " ", "  ", "\t" };
+	char line[1024];
+	unsigned int seed = 1, read = 0;
+
+	(void)state;
+	for (int round = 0; round < 40000; round++) {
+		size_t n = 0, count;
+
+		seed = seed * 1103515245 + 12345;
+		/* half of them start as a good line, then random words follow */
+		if ((seed >> 16) & 1)
+			n = (size_t)snprintf(line, sizeof(line), "%s", SA);
+		seed = seed * 1103515245 + 12345;
+		count = (seed >> 16) % 8;
+		for (size_t i = 0; i < count; i++) {
+			const char *w, *sep;
+
+			seed = seed * 1103515245 + 12345;
+			w = words[(seed >> 16) % N_ELEM(words)];
+			seed = seed * 1103515245 + 12345;
+			sep = n ? seps[(seed >> 16) % N_ELEM(seps)] : "";
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", sep, w);
+		}
+		read += (unsigned int)text_vs_words(line);
+	}
+	/* (not a test of nothing: a good share was read) */
+	if (read < 2000)
+		fail_msg("only %u of 40000 lines read unsplit", read);
 }
 
 int main(void)
@@ -1016,6 +1238,9 @@ int main(void)
 		cmocka_unit_test(test_bug_src_without_dst),
 		cmocka_unit_test(test_bug_number_leading_blank),
 		cmocka_unit_test(test_numbers_addresses_as_libc),
+		cmocka_unit_test(test_sa_text_reads),
+		cmocka_unit_test(test_sa_text_declines),
+		cmocka_unit_test(test_sa_text_random),
 	};
 	return cmocka_run_group_tests_name("spec", tests, NULL, NULL);
 }

@@ -178,7 +178,36 @@ xfrmctl: batch: stopped at line 2; 1 command before it applied, nothing after it
 	t_json "$("$X" -n "$ns" -j state count)" 'j["count"]' 1
 }
 
+# The same with plain lines, which a batch reads whole (xc_spec_sa_text):
+# the same messages, counts and SAs.
+case_batch_plain_lines() {
+	local ns f
+	f=$(mktemp)
+	{
+		echo "state add $ID spi 0x401 aead rfc4106(gcm(aes)) $KEY_GCM128 128"
+		echo "state add $ID spi 0x401 aead rfc4106(gcm(aes)) $KEY_GCM128 128"
+		echo "state update $ID spi 0x402 aead rfc4106(gcm(aes)) $KEY_GCM128 128"
+		echo "state add $ID spi 0x403 aead rfc4106(gcm(aes)) $K16 128"
+		echo "state add $ID spi 0x404 aead rfc4106(gcm(aes)) $KEY_GCM128 128"
+	} >"$f"
+	ns=$(ns_new a)
+	t_run "$X" -n "$ns" -b "$f"
+	t_eq "$rc" 1 "exit status"
+	t_eq "$err" "xfrmctl: line 2: state add: SA esp spi 0x00000401 dst 10.0.0.2: File exists
+xfrmctl: batch: stopped at line 2; 1 command before it applied, nothing after it" "messages"
+	t_json "$("$X" -n "$ns" -j state list)" '[s["spi"] for s in j]' '[1025]'
+	ns=$(ns_new b)
+	t_run "$X" -n "$ns" -b "$f" --force
+	t_eq "$rc" 2 "--force: exit status"
+	t_eq "$err" "xfrmctl: line 2: state add: SA esp spi 0x00000401 dst 10.0.0.2: File exists
+xfrmctl: line 3: state update: SA esp spi 0x00000402 dst 10.0.0.2: no such SA
+xfrmctl: line 4: state add: key for 'rfc4106(gcm(aes))' must be 20, 28 or 36 bytes (salt included), got 16
+xfrmctl: batch: 3 commands failed (the first at line 2), 2 applied" "--force: messages"
+	t_json "$("$X" -n "$ns" -j state list)" 'sorted(s["spi"] for s in j)' '[1025, 1028]'
+}
+
 t_case "batch: stops at the first bad line, says what was applied" case_batch_stops
 t_case "batch --force: goes on, counts failures" case_batch_force
 t_case "batch: a kernel refusal names the line and the SA" case_batch_kernel_refusal
+t_case "batch of plain lines (read whole): the same messages and counts" case_batch_plain_lines
 t_done

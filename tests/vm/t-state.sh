@@ -210,6 +210,33 @@ case_list_text_at_once() {
 		"state list spi 0x100: its text"
 }
 
+# A batch reads plain `state add|update` lines whole (xc_spec_sa_text), not
+# word by word as the command line does: the kernel must hold the same SAs
+# either way, as ip and xfrmctl -k show them.
+case_batch_lines_read_whole() {
+	ns_pair
+	local f l lines=(
+		"add $ID spi 0x100 reqid 7 mode tunnel aead rfc4106(gcm(aes)) $KEY_GCM128 128"
+		"add $ID spi 257 mode transport enc cbc(aes) $KEY_AES128 auth hmac(sha256) $KEY_SHA256"
+		"add   proto esp  spi 0402 dst 10.0.0.2 src 10.0.0.1 enc aes $KEY_AES128 auth-trunc sha256 $KEY_SHA256 128 replay-window 32  "
+		"add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x103 mode beet aead rfc4106(gcm(aes)) $KEY_GCM128 64"
+		"add src 10.0.0.1 dst 10.0.0.2 proto ah spi 0x104 reqid 0xffffffff auth hmac(sha256) $KEY_SHA256"
+		"update $ID spi 0x100 reqid 8 mode tunnel aead rfc4106(gcm(aes)) $KEY_GCM128 96"
+	)
+	f=$(mktemp)
+	t_defer rm -f "$f"
+	printf 'state %s\n' "${lines[@]}" >"$f"
+	t_run "$X" -n "$A" -b "$f"
+	t_eq "$rc" 0 "batch: exit status ($err)"
+	for l in "${lines[@]}"; do
+		# (word splitting of $l: its words)
+		"$X" -n "$B" state $l
+	done
+	t_eq "$(grep -c '^src ' <<<"$(ip -n "$A" xfrm state)")" 5 "five SAs"
+	t_eq "$(ip -n "$A" xfrm state)" "$(ip -n "$B" xfrm state)" "ip: the same SAs"
+	t_eq "$("$X" -n "$A" -k state list)" "$("$X" -n "$B" -k state list)" "xfrmctl -k: the same SAs"
+}
+
 t_case "add rfc4106(gcm(aes)): ip and xfrmctl -j read back what was asked" case_add_gcm_roundtrip
 t_case "add cbc(aes)+hmac(sha256) tunnel with selector, SPI 0xffffffff" case_add_cbc_hmac_roundtrip
 t_case "ESN, encap, marks, if_id, tfcpad, limits round-trip" case_options_roundtrip
@@ -220,4 +247,5 @@ t_case "update, and list filters" case_update_and_filters
 t_case "allocspi reserves an SPI in the range" case_allocspi
 t_case "kernel refusals: exists, absent, no CAP_NET_ADMIN; state unchanged" case_kernel_refusals
 t_case "state list: the text of common SAs at once, as the print calls write it" case_list_text_at_once
+t_case "batch: plain state add lines read whole make the command line's SAs" case_batch_lines_read_whole
 t_done
