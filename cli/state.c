@@ -430,7 +430,7 @@ static int add_parsed(bool update)
 {
 	const char *ctx = update ? "state update" : "state add";
 	struct xc_sa *sa = &add_sa_buf;
-	struct xc_err xe = { "" };
+	struct xc_err xe; /* (set by xc_sa_add) */
 	struct xc_nl *nl;
 	int r, ret = EXIT_RUNTIME;
 

@@ -213,18 +213,25 @@ static const char *ip4_scan(const char *s, void *dst)
 	unsigned char q[4];
 	unsigned int v, d;
 
-	for (int part = 0; part < 4; part++) {
-		if (part && *s++ != '.')
-			return NULL;
+	for (int part = 0;; part++) {
 		if ((v = (unsigned int)(*s - '0')) > 9)
 			return NULL;
-		s++;
-		if (v == 0 && (unsigned int)(*s - '0') <= 9)
-			return NULL; /* a leading zero */
-		for (; (d = (unsigned int)(*s - '0')) <= 9; s++)
-			if ((v = v * 10 + d) > 255)
+		/* a second and a third digit, after a first one that is not 0 */
+		if ((d = (unsigned int)(*++s - '0')) <= 9) {
+			if (v == 0)
 				return NULL;
+			v = v * 10 + d;
+			if ((d = (unsigned int)(*++s - '0')) <= 9) {
+				v = v * 10 + d;
+				if (v > 255 || (unsigned int)(*++s - '0') <= 9)
+					return NULL;
+			}
+		}
 		q[part] = (unsigned char)v;
+		if (part == 3)
+			break;
+		if (*s++ != '.')
+			return NULL;
 	}
 	memcpy(dst, q, 4);
 	return s;

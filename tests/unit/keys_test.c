@@ -243,7 +243,17 @@ static void test_hex_runs(void **state)
 		assert_int_equal(decode(text, out, sizeof(out), &bad), (long)(n / 2));
 		assert_memory_equal(out, want, n / 2);
 	}
-	/* (text: 0x and 100 digits) */
+	/* (text: 0x and 100 digits, want their 50 bytes) a blank anywhere
+	 * in the run is skipped */
+	for (size_t at = 2; at <= 102; at++) {
+		char spaced[2 + 100 + 1 + 1];
+
+		memcpy(spaced, text, at);
+		spaced[at] = at % 3 ? ' ' : '\n';
+		memcpy(spaced + at + 1, text + at, 102 - at + 1);
+		assert_int_equal(decode(spaced, out, sizeof(out), &bad), 50);
+		assert_memory_equal(out, want, 50);
+	}
 	for (size_t at = 2; at < 102; at++) {
 		for (size_t k = 0; k < sizeof(bad_bytes); k++) {
 			char was = text[at];
