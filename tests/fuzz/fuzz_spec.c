@@ -12,7 +12,6 @@
  * Sources: lib/spec.c lib/algo.c lib/keys.c lib/sa.c lib/nl.c lib/tokens.c */
 #include <ctype.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,16 +78,7 @@ static void check_plain_split(const char *text, char **got, int n)
 }
 
 static struct xc_sa sa_text;
-
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
+static const struct xc_sa zero_sa;
 
 /* xc_spec_sa_text on text against xc_spec_sa on its split words (split
  * destroys text). */
@@ -102,7 +92,7 @@ static void check_text(const char *text, char *split)
 	memset(&sa, 0, sizeof(sa));
 	memset(&sa_text, 0, sizeof(sa_text));
 	if (!xc_spec_sa_text(text, &sa_text)) {
-		if (!all_zero(&sa_text, sizeof(sa_text)))
+		if (memcmp(&sa_text, &zero_sa, sizeof(zero_sa)))
 			__builtin_trap();
 		return;
 	}

@@ -937,6 +937,26 @@ static void test_bug_number_leading_blank(void **state)
 			    "bad number '\t-2' after 'byte-soft' (0 to 18446744073709551615)");
 }
 
+/* SA and "WORDS NUM" are read (into sa) exactly when strtoull reads all of
+ * num, without overflow, as at most max; returns whether, *v its value. */
+static bool number_as_strtoull(const char *words, const char *num, unsigned long long max,
+			       unsigned long long *v)
+{
+	char line[512], *end;
+	bool ok;
+	int r;
+
+	snprintf(line, sizeof(line), "%s %s %s", SA, words, num);
+	r = parse(line);
+	errno = 0;
+	*v = strtoull(num, &end, 0);
+	ok = !errno && !*end && *v <= max;
+	if ((r == 0) != ok)
+		fail_msg("%s '%s': %d (%s), strtoull says %s", words, num, r, err.msg,
+			 ok ? "good" : "bad");
+	return ok;
+}
+
 /* Numbers and IPv4 addresses are read without strtoull() and inet_pton()
  * (they were most of a batch line's parsing); the C library stays the
  * oracle for what they take. */
@@ -962,41 +982,18 @@ static void test_numbers_addresses_as_libc(void **state)
 					     "255.255.255.256", "100.200.250.251", "1.02.3.4",
 					     "123.4.5.6789", "0.0.0.00", "260.1.1.1", "25.5.1.1000",
 					     "1.2.3.4a", "a1.2.3.4", "1.2.3.-4" };
-	char line[512], *end;
+	unsigned long long v;
+	char line[512];
 
 	(void)state;
 	for (size_t i = 0; i < N_ELEM(nums); i++) {
-		unsigned long long v;
-		bool ok;
-		int r;
-
-		snprintf(line, sizeof(line), "%s reqid %s", SA, nums[i]);
-		r = parse(line);
-		errno = 0;
-		v = strtoull(nums[i], &end, 0);
-		ok = !errno && !*end && v <= UINT32_MAX;
-		if ((r == 0) != ok)
-			fail_msg("reqid '%s': %d (%s), strtoull says %s", nums[i], r, err.msg,
-				 ok ? "good" : "bad");
-		if (ok)
+		if (number_as_strtoull("reqid", nums[i], UINT32_MAX, &v))
 			assert_int_equal(sa.info.reqid, v);
 		xc_sa_clear(&sa);
 	}
 	/* 64 bits: past nineteen decimal digits each digit is checked */
 	for (size_t i = 0; i < N_ELEM(nums64); i++) {
-		unsigned long long v;
-		bool ok;
-		int r;
-
-		snprintf(line, sizeof(line), "%s limit byte-soft %s", SA, nums64[i]);
-		r = parse(line);
-		errno = 0;
-		v = strtoull(nums64[i], &end, 0);
-		ok = !errno && !*end;
-		if ((r == 0) != ok)
-			fail_msg("byte-soft '%s': %d (%s), strtoull says %s", nums64[i], r, err.msg,
-				 ok ? "good" : "bad");
-		if (ok)
+		if (number_as_strtoull("limit byte-soft", nums64[i], UINT64_MAX, &v))
 			assert_true(sa.info.lft.soft_byte_limit == v);
 		xc_sa_clear(&sa);
 	}
@@ -1023,16 +1020,7 @@ static void test_numbers_addresses_as_libc(void **state)
 /* ---- state add from a batch line, unsplit (xc_spec_sa_text) ---- */
 
 static struct xc_sa sa_text;
-
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
+static const struct xc_sa zero_sa;
 
 /* xc_spec_sa_text on line, checked against what a batch does with it
  * otherwise (its splitter, then xc_spec_sa): an SA it reads must be the
@@ -1049,7 +1037,7 @@ static int text_vs_words(const char *line)
 	memset(&sa_text, 0, sizeof(sa_text));
 	t = xc_spec_sa_text(line, &sa_text);
 	if (t == 0) {
-		if (!all_zero(&sa_text, sizeof(sa_text)))
+		if (memcmp(&sa_text, &zero_sa, sizeof(zero_sa)))
 			fail_msg("'%s': declined, but the SA is not all zero", line);
 		return 0;
 	}
@@ -1064,7 +1052,7 @@ static int text_vs_words(const char *line)
 	if (memcmp(&sa, &sa_text, sizeof(sa)))
 		fail_msg("'%s': not the SA xc_spec_sa makes of its words", line);
 	xc_sa_clear(&sa_text);
-	if (!all_zero(&sa_text, sizeof(sa_text)))
+	if (memcmp(&sa_text, &zero_sa, sizeof(zero_sa)))
 		fail_msg("'%s': xc_sa_clear left bytes behind", line);
 	return 1;
 }
