@@ -165,7 +165,7 @@ $(BUILD)/dumpfloor: tests/bench/dumpfloor.c
 bench: $(BIN) $(PLUGINS) $(BUILD)/dumpfloor
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) bash tests/bench/verify.sh
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) XFRMCTL_DUMPFLOOR=$(abspath $(BUILD)/dumpfloor) \
-		tests/vm/run -m 2G -t 3600 -- bash tests/bench/state.sh
+		tests/vm/run -a nohz_full=1 -m 2G -t 3600 -- bash tests/bench/state.sh
 	$(Q)XFRMCTL_BIN=$(abspath $(BIN)) tests/vm/run -m 1G -t 1800 -- bash tests/bench/trace.sh
 
 # Boot the test guest and show xfrmctl at work against the real kernel.
