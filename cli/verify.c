@@ -50,28 +50,45 @@ static void usage(FILE *f)
 	      "Exit: 0 if every packet would be accepted, 3 if any would be dropped.\n", f);
 }
 
+/* With --jobs, every packet's turn writes some fields here and in vstate
+ * while other threads read others to classify and open packets: the two
+ * kinds are kept a cache line apart (CACHE_LINE bytes), else the line
+ * goes back and forth between the CPUs at every packet. */
+#define CACHE_LINE 64
+
 /* An SA the packets are judged against. */
 struct vsa {
+	/* read by the threads that open packets */
 	struct xc_sa sa; /* the key bytes wiped once esa holds them */
 	struct xc_esp_sa *esa;
+	bool esn;        /* replay.mode is XC_REPLAY_ESN */
+	/* ESN: the window as set up, for xc_replay_seqhi_at(), which reads
+	 * only its mode and size (the turns change neither) */
+	struct xc_replay shape;
+	char apart[CACHE_LINE];
+	/* written in the turns */
 	struct xc_replay replay;
 	/* ESN: the window's top (xc_replay_top) as the turns leave it, for
 	 * the threads that guess the high bits of the packets they open */
 	_Atomic uint64_t top;
 	uint64_t verdicts[XC_V_COUNT];
 	uint64_t packets;
+	char apart_next[CACHE_LINE]; /* from the next SA's sa */
 };
 
 struct vstate {
 	struct vsa *sas;
 	size_t n, cap;
 	struct vsa **by_spi; /* sas sorted by SPI, for the lookup */
-	uint64_t no_sa, hdr_error, not_esp, esp;
-	bool any_drop, quiet;
+	bool quiet;
 	bool live; /* an interface: the lines go out once no packet is waiting */
 	uint16_t port;
 	struct xc_pcap_out *w;
 	uint8_t *inner; /* INNER_MAX bytes, for --write-decrypted */
+	/* written in the turns (see struct vsa) */
+	_Alignas(CACHE_LINE) uint64_t no_sa;
+	uint64_t hdr_error, not_esp, esp;
+	bool any_drop;
 	struct xc_err xe;
 };
 
@@ -149,6 +166,8 @@ static int add_sa(struct vstate *st, const struct xc_sa *sa, bool added, const c
 		r = sa->has_replay_esn ? xc_replay_set(&v->replay, sa->esn.seq, sa->esn.seq_hi, NULL, 0)
 				       : xc_replay_set(&v->replay, sa->replay.seq, 0, NULL, 0);
 	atomic_init(&v->top, xc_replay_top(&v->replay));
+	v->esn = v->replay.mode == XC_REPLAY_ESN;
+	v->shape = v->replay;
 	wipe_keys(&v->sa);
 	if (r < 0) {
 		char msg[sizeof(st->xe.msg)];
@@ -538,6 +557,8 @@ static int run_serial(struct vstate *st, struct reader *rd)
 			}
 		}
 		finish(st, &it);
+		if (rd->pkt.stable)
+			xc_capture_release(rd->cap, it.ip + it.ip_len);
 		/* the next packet overwrites the plaintext; wiped at the end */
 		if (it.kind == K_ESP && dirty < it.fr.esp_len)
 			dirty = it.fr.esp_len;
@@ -626,7 +647,6 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
 		const uint8_t *to = b->hi - it->ip > PREFETCH ? it->ip + PREFETCH : b->hi;
-		const struct xc_replay *rp;
 		uint32_t seq_hi = 0;
 
 		if (pf < it->ip)
@@ -636,10 +656,10 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 		classify(st, it);
 		if (it->kind != K_ESP)
 			continue;
-		rp = &it->v->replay;
-		if (rp->mode == XC_REPLAY_ESN)
-			seq_hi = xc_replay_seqhi_at(rp, atomic_load_explicit(&it->v->top,
-									     memory_order_relaxed),
+		if (it->v->esn)
+			seq_hi = xc_replay_seqhi_at(&it->v->shape,
+						    atomic_load_explicit(&it->v->top,
+									 memory_order_relaxed),
 						    it->fr.seq);
 		it->err = xc_esp_open_ahead(w->esa[it->v - st->sas], &it->fr,
 					    it->ip + it->fr.esp_off, it->fr.esp_len, seq_hi,
@@ -701,13 +721,26 @@ static int cut(struct vstate *st, struct reader *rd, struct batch *b)
 	return r == -EAGAIN ? 0 : r < 0 ? r : 0;
 }
 
+/* ESN: the window's top as the turns left it, for the threads that open
+ * packets (see open_batch()). */
+static void publish_top(struct vsa *v)
+{
+	if (v)
+		atomic_store_explicit(&v->top, xc_replay_top(&v->replay), memory_order_relaxed);
+}
+
 /* A batch in its turn: the verdicts, in capture order. The reading goes
  * ahead of --count: the turns stop where one thread would have stopped
- * reading (*enough then). */
+ * reading (*enough then). An ESN SA's top is published when the turns
+ * move on to another SA and at the end of the batch, not at every packet
+ * (where it would take the cache line from the threads reading it): a
+ * guess a batch behind is as good, the sequence numbers never jump by
+ * anything near 2^31. */
 static int turn(struct pool *p, struct batch *b, bool *enough)
 {
 	struct vstate *st = p->st;
 	unsigned long long count = p->count;
+	struct vsa *esn = NULL; /* the ESN SA whose top is not yet published */
 	int r = 0;
 
 	for (size_t i = 0; i < b->n && r == 0; i++) {
@@ -733,12 +766,14 @@ static int turn(struct pool *p, struct batch *b, bool *enough)
 				xc_err_set(&st->xe, "packet %" PRIu64 ": %s", it->index, strerror(-r));
 				break;
 			}
-			if (it->v->replay.mode == XC_REPLAY_ESN)
-				atomic_store_explicit(&it->v->top, xc_replay_top(&it->v->replay),
-						      memory_order_relaxed);
+			if (it->v->esn && it->v != esn) {
+				publish_top(esn);
+				esn = it->v;
+			}
 		}
 		finish(st, it);
 	}
+	publish_top(esn);
 	if (count && st->esp >= count)
 		*enough = true;
 	/* live: a batch is what was waiting (cut()); its lines go out now */
@@ -780,6 +815,8 @@ static void work(struct worker *w)
 			do {
 				pthread_mutex_unlock(&p->mu);
 				r = turn(p, b, &enough);
+				/* the capture's bytes up to the batch's end are done with */
+				xc_capture_release(p->rd->cap, b->hi);
 				pthread_mutex_lock(&p->mu);
 				b->state = B_FREE;
 				p->turned++;

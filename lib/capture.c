@@ -43,6 +43,7 @@ struct xc_capture {
 	enum xc_prefetch prefetch;
 	size_t pf;          /* XC_PREFETCH_STREAM: asked for up to here */
 	_Atomic size_t populated; /* page tables filled (or being filled) up to here */
+	_Atomic size_t released;  /* pages let go up to here */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -167,6 +168,25 @@ void xc_capture_populate(struct xc_capture *cap, const uint8_t *at)
 		populate(cap, (size_t)(at - cap->map), POPULATE_AHEAD);
 }
 
+/* Let go in steps of RELEASE bytes: each costs a flush of the TLBs of the
+ * CPUs the process runs on. */
+#define RELEASE (4u << 20)
+void xc_capture_release(struct xc_capture *cap, const uint8_t *at)
+{
+	size_t to, from;
+
+	if (!cap->map || at < cap->map || at > cap->map + cap->size)
+		return;
+	to = (size_t)(at - cap->map) / RELEASE * RELEASE;
+	from = atomic_load_explicit(&cap->released, memory_order_relaxed);
+	/* the pages of a private mapping, dropped: read again, they are the
+	 * file's again (the mapping is never written) */
+	if (to > from && atomic_compare_exchange_strong_explicit(&cap->released, &from, to,
+								 memory_order_relaxed,
+								 memory_order_relaxed))
+		madvise((void *)(cap->map + from), to - from, MADV_DONTNEED);
+}
+
 static uint32_t file32(const struct xc_capture *c, const uint8_t *p)
 {
 	uint32_t v;
@@ -221,6 +241,7 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->size = (size_t)st.st_size;
 	c->off = 24;
 	atomic_init(&c->populated, 0);
+	atomic_init(&c->released, 0);
 	c->path = path;
 	c->end = 1;
 	c->prefetch = XC_PREFETCH_STREAM;
