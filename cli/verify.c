@@ -619,6 +619,8 @@ struct pool {
 	int err;    /* the error that ends it (reading: in rd->xe, else st->xe) */
 	int read_err; /* reading failed: the error once the packets before have had their turns */
 	bool err_read;
+	bool err_setup; /* err: a thread could not set up */
+	bool go;    /* the threads started early may begin (pool_go()) */
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
@@ -877,9 +879,49 @@ static void work(struct worker *w)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* A thread's clones of the SAs and its plaintext buffer, made by the
+ * thread itself: in its own malloc arena, not beside another thread's,
+ * whose contexts are written at every packet as well. 0 or -ENOMEM. */
+static int worker_setup(struct worker *w)
+{
+	const struct vstate *st = w->pool->st;
+	int r;
+
+	if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
+		return -ENOMEM;
+	for (size_t k = 0; k < st->n; k++)
+		if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
+			return r;
+	return 0;
+}
+
+/* Started before the SAs are read (pool_start()): waits for them and the
+ * capture (pool_go()), or for the end. */
 static void *worker_main(void *arg)
 {
-	work(arg);
+	struct worker *w = arg;
+	struct pool *p = w->pool;
+	int r;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->go && !p->quit)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	if (!p->go)
+		return NULL;
+	if ((r = worker_setup(w)) < 0) {
+		pthread_mutex_lock(&p->mu);
+		if (!p->err) {
+			p->err = r;
+			p->err_setup = true;
+		}
+		p->quit = true;
+		halt_reading(p);
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
+	work(w);
 	return NULL;
 }
 
@@ -930,8 +972,11 @@ static void pool_free(struct pool *p)
 }
 
 /* jobs threads in all: the caller's (w[0], run by it) and jobs - 1 more,
- * started here. */
-static int pool_new(struct vstate *st, struct reader *rd, unsigned int jobs, struct pool **out)
+ * started here, before the SAs are read and the capture opened: they wait
+ * for pool_go(). So the time a thread takes to start (and to be placed on
+ * a CPU of its own: a thread woken is put on an idle CPU at once, one
+ * created not always) passes while the caller reads the SAs. */
+static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, struct pool **out)
 {
 	struct pool *p = calloc(1, sizeof(*p));
 	int r = -ENOMEM;
@@ -943,27 +988,12 @@ static int pool_new(struct vstate *st, struct reader *rd, unsigned int jobs, str
 	pthread_cond_init(&p->cv, NULL);
 	p->st = st;
 	p->rd = rd;
-	/* the turns count ESP packets; reading goes on until they stop it */
-	p->count = rd->count;
-	rd->count = 0;
 	p->nb = 2 * (size_t)jobs + 2;
 	p->nw = jobs;
-	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->w = calloc(p->nw, sizeof(*p->w))) ||
-	    !(p->plain = malloc(PKT_MAX)))
+	if (!(p->w = calloc(p->nw, sizeof(*p->w))))
 		goto out;
-	for (size_t i = 0; i < p->nb; i++)
-		if (!(p->ring[i].in = malloc(ARENA)) || (st->w && !(p->ring[i].out = malloc(ARENA))))
-			goto out;
-	for (size_t i = 0; i < p->nw; i++) {
-		struct worker *w = &p->w[i];
-
-		w->pool = p;
-		if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
-			goto out;
-		for (size_t k = 0; k < st->n; k++)
-			if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
-				goto out;
-	}
+	for (size_t i = 0; i < p->nw; i++)
+		p->w[i].pool = p;
 	for (size_t i = 1; i < p->nw; i++) {
 		if ((r = -pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i])) < 0)
 			goto out;
@@ -977,26 +1007,49 @@ out:
 	return r;
 }
 
-/* Several threads: see "several threads" above. */
-static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
+/* The SAs are read and the capture open: the ring, and the threads go. */
+static int pool_go(struct pool *p)
 {
-	struct pool *p;
+	struct vstate *st = p->st;
+	int r;
+
+	/* the turns count ESP packets; reading goes on until they stop it */
+	p->count = p->rd->count;
+	p->rd->count = 0;
+	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->plain = malloc(PKT_MAX)))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nb; i++)
+		if (!(p->ring[i].in = malloc(ARENA)) || (st->w && !(p->ring[i].out = malloc(ARENA))))
+			return -ENOMEM;
+	if ((r = worker_setup(&p->w[0])) < 0)
+		return r;
+	pthread_mutex_lock(&p->mu);
+	p->go = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Several threads: see "several threads" above. */
+static int run_parallel(struct vstate *st, struct reader *rd, struct pool *p)
+{
 	int r;
 
 	/* the cutting thread reads headers; open_batch() fetches the rest */
 	xc_capture_set_prefetch(rd->cap, XC_PREFETCH_HEADERS);
-	r = pool_new(st, rd, jobs, &p);
+	r = pool_go(p);
+	if (r == 0)
+		work(&p->w[0]);
+	pool_join(p);
+	if (r == 0 && p->err_setup)
+		r = p->err;
 	if (r < 0) {
-		xc_err_set(&st->xe, "starting %u threads: %s", jobs, strerror(-r));
+		xc_err_set(&st->xe, "starting %zu threads: %s", p->nw, strerror(-r));
 		return r;
 	}
-	work(&p->w[0]);
-	pool_join(p);
-	r = p->err;
 	if (p->err_read)
 		st->xe = rd->xe;
-	pool_free(p);
-	return r;
+	return p->err;
 }
 
 /* ---- the command ---- */
@@ -1007,6 +1060,7 @@ static int verify_run(int argc, char **argv)
 	unsigned long long port = 4500, jobs = 1;
 	struct vstate st = { 0 };
 	struct reader rd = { 0 };
+	struct pool *pool = NULL;
 	int r, ret = EXIT_USAGE;
 
 	for (int i = 1; i < argc; i++) {
@@ -1062,6 +1116,10 @@ static int verify_run(int argc, char **argv)
 	st.port = (uint16_t)port;
 
 	ret = EXIT_RUNTIME;
+	if (jobs > 1 && (r = pool_start(&st, &rd, (unsigned int)jobs, &pool)) < 0) {
+		err_msg("verify: starting %llu threads: %s", jobs, strerror(-r));
+		goto out;
+	}
 	if (sa_file) {
 		r = xc_safile_read(sa_file, file_one, &st, &st.xe);
 		if (r < 0) {
@@ -1111,7 +1169,7 @@ static int verify_run(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	print_init(stdout, G.json);
-	r = jobs > 1 ? run_parallel(&st, &rd, (unsigned int)jobs) : run_serial(&st, &rd);
+	r = pool ? run_parallel(&st, &rd, pool) : run_serial(&st, &rd);
 	if (r < 0) {
 		err_msg("verify: %s", st.xe.msg[0] ? st.xe.msg : strerror(-r));
 		goto out;
@@ -1129,6 +1187,7 @@ static int verify_run(int argc, char **argv)
 	if (ret == EXIT_OK && st.any_drop)
 		ret = EXIT_DROPS;
 out:
+	pool_free(pool);
 	live_cap = NULL;
 	xc_pcap_out_close(st.w);
 	xc_capture_close(rd.cap);
