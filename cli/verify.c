@@ -621,6 +621,7 @@ struct pool {
 	bool err_read;
 	bool err_setup; /* err: a thread could not set up */
 	bool go;    /* the threads started early may begin (pool_go()) */
+	struct xc_capture *file; /* a capture file opened before the threads started */
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
@@ -903,9 +904,19 @@ static void *worker_main(void *arg)
 	struct pool *p = w->pool;
 	int r;
 
+	bool prefill = p->file != NULL;
+
+	/* a capture file is open already: its page tables filled meanwhile */
 	pthread_mutex_lock(&p->mu);
-	while (!p->go && !p->quit)
+	while (!p->go && !p->quit) {
+		if (prefill) {
+			pthread_mutex_unlock(&p->mu);
+			prefill = xc_capture_prefill(p->file);
+			pthread_mutex_lock(&p->mu);
+			continue;
+		}
 		pthread_cond_wait(&p->cv, &p->mu);
+	}
 	pthread_mutex_unlock(&p->mu);
 	if (!p->go)
 		return NULL;
@@ -988,6 +999,7 @@ static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, s
 	pthread_cond_init(&p->cv, NULL);
 	p->st = st;
 	p->rd = rd;
+	p->file = rd->cap;
 	p->nb = 2 * (size_t)jobs + 2;
 	p->nw = jobs;
 	if (!(p->w = calloc(p->nw, sizeof(*p->w))))
@@ -1061,7 +1073,8 @@ static int verify_run(int argc, char **argv)
 	struct vstate st = { 0 };
 	struct reader rd = { 0 };
 	struct pool *pool = NULL;
-	int r, ret = EXIT_USAGE;
+	struct xc_err cap_xe = { "" };
+	int r, cap_r = 0, ret = EXIT_USAGE;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], **dst = NULL;
@@ -1116,6 +1129,10 @@ static int verify_run(int argc, char **argv)
 	st.port = (uint16_t)port;
 
 	ret = EXIT_RUNTIME;
+	/* a file is opened first, so that the threads can begin on it while
+	 * the SAs are read; what is wrong with it is said after the SAs */
+	if (pcap)
+		cap_r = xc_capture_open_file(&rd.cap, pcap, filter, &cap_xe);
 	if (jobs > 1 && (r = pool_start(&st, &rd, (unsigned int)jobs, &pool)) < 0) {
 		err_msg("verify: starting %llu threads: %s", jobs, strerror(-r));
 		goto out;
@@ -1148,10 +1165,11 @@ static int verify_run(int argc, char **argv)
 		err_msg("verify: out of memory");
 		goto out;
 	}
-	r = pcap ? xc_capture_open_file(&rd.cap, pcap, filter, &st.xe)
-		 : xc_capture_open_live(&rd.cap, live, filter, &st.xe);
-	if (r < 0) {
-		err_msg("verify: %s", st.xe.msg);
+	if (live)
+		cap_r = xc_capture_open_live(&rd.cap, live, filter, &cap_xe);
+	if (cap_r < 0) {
+		err_msg("verify: %s", cap_xe.msg);
+		r = cap_r;
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}

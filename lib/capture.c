@@ -168,6 +168,20 @@ void xc_capture_populate(struct xc_capture *cap, const uint8_t *at)
 		populate(cap, (size_t)(at - cap->map), POPULATE_AHEAD);
 }
 
+#define PREFILL (64u << 20)
+bool xc_capture_prefill(struct xc_capture *cap)
+{
+	size_t end = cap->size < PREFILL ? cap->size : PREFILL, at;
+
+	if (!cap->map)
+		return false;
+	at = atomic_load_explicit(&cap->populated, memory_order_relaxed);
+	if (at >= end)
+		return false;
+	populate(cap, at, end - at < POPULATE ? end - at : POPULATE);
+	return true;
+}
+
 /* Let go in steps of RELEASE bytes: each costs a flush of the TLBs of the
  * CPUs the process runs on. */
 #define RELEASE (4u << 20)
