@@ -737,8 +737,8 @@ static void publish_top(struct vsa *v)
  * reading (*enough then). An ESN SA's top is published when the turns
  * move on to another SA and at the end of the batch, not at every packet
  * (where it would take the cache line from the threads reading it): a
- * guess a batch behind is as good, the sequence numbers never jump by
- * anything near 2^31. */
+ * guess from a top a batch behind is wrong only where the latest would
+ * be nearly so, and a wrong guess costs a second opening, nothing more. */
 static int turn(struct pool *p, struct batch *b, bool *enough)
 {
 	struct vstate *st = p->st;
@@ -902,9 +902,8 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pool *p = w->pool;
-	int r;
-
 	bool prefill = p->file != NULL;
+	int r;
 
 	/* a capture file is open already: its page tables filled meanwhile */
 	pthread_mutex_lock(&p->mu);
@@ -983,10 +982,11 @@ static void pool_free(struct pool *p)
 }
 
 /* jobs threads in all: the caller's (w[0], run by it) and jobs - 1 more,
- * started here, before the SAs are read and the capture opened: they wait
- * for pool_go(). So the time a thread takes to start (and to be placed on
- * a CPU of its own: a thread woken is put on an idle CPU at once, one
- * created not always) passes while the caller reads the SAs. */
+ * started here, before the SAs are read: they wait for pool_go(), filling
+ * the page tables of a capture file (rd->cap, if open) meanwhile. So the
+ * time a thread takes to start (and to be placed on a CPU of its own: a
+ * thread woken is put on an idle CPU at once, one created not always)
+ * passes while the caller reads the SAs. */
 static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, struct pool **out)
 {
 	struct pool *p = calloc(1, sizeof(*p));
@@ -1019,7 +1019,8 @@ out:
 	return r;
 }
 
-/* The SAs are read and the capture open: the ring, and the threads go. */
+/* The SAs are read and the capture open: the ring, and the threads go.
+ * 0 or -ENOMEM. */
 static int pool_go(struct pool *p)
 {
 	struct vstate *st = p->st;
