@@ -1020,7 +1020,7 @@ out:
 }
 
 /* The SAs are read and the capture open: the ring, and the threads go.
- * 0 or -ENOMEM. */
+ * 0 or -errno. */
 static int pool_go(struct pool *p)
 {
 	struct vstate *st = p->st;
