@@ -558,7 +558,7 @@ static int run_serial(struct vstate *st, struct reader *rd)
 		}
 		finish(st, &it);
 		if (rd->pkt.stable)
-			xc_capture_release(rd->cap, it.ip + it.ip_len);
+			xc_capture_release(rd->cap, it.ip + it.ip_len, XC_CAPTURE_STEP);
 		/* the next packet overwrites the plaintext; wiped at the end */
 		if (it.kind == K_ESP && dirty < it.fr.esp_len)
 			dirty = it.fr.esp_len;
@@ -622,6 +622,7 @@ struct pool {
 	bool err_setup; /* err: a thread could not set up */
 	bool go;    /* the threads started early may begin (pool_go()) */
 	struct xc_capture *file; /* a capture file opened before the threads started */
+	const uint8_t *done; /* the end of the last batch turned */
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
@@ -643,6 +644,7 @@ static bool head_read(const struct vstate *st, const struct vsa *v)
  * PREFETCH ahead of the one opened are asked for as it goes (cutting
  * brought only the record headers into the cache). */
 #define PREFETCH 4096
+#define RELEASE_STEP (16 * XC_CAPTURE_STEP) /* see work() */
 static void open_batch(const struct vstate *st, struct batch *b, struct worker *w)
 {
 	const uint8_t *pf = b->lo;
@@ -802,6 +804,7 @@ static void halt_reading(struct pool *p)
 static void work(struct worker *w)
 {
 	struct pool *p = w->pool;
+	const uint8_t *done;
 	struct batch *b;
 	bool enough;
 	int r;
@@ -818,9 +821,12 @@ static void work(struct worker *w)
 			do {
 				pthread_mutex_unlock(&p->mu);
 				r = turn(p, b, &enough);
-				/* the capture's bytes up to the batch's end are done with */
-				xc_capture_release(p->rd->cap, b->hi);
+				/* the capture's bytes up to the batch's end are done
+				 * with: let go in large steps (each one stops the
+				 * other threads for a flush of their TLBs) */
+				xc_capture_release(p->rd->cap, b->hi, RELEASE_STEP);
 				pthread_mutex_lock(&p->mu);
+				p->done = b->hi;
 				b->state = B_FREE;
 				p->turned++;
 				b = &p->ring[p->turned % p->nb];
@@ -877,7 +883,11 @@ static void work(struct worker *w)
 		}
 		pthread_cond_broadcast(&p->cv);
 	}
+	done = p->done;
 	pthread_mutex_unlock(&p->mu);
+	/* the rest of what the turns are done with goes now, every thread
+	 * letting go a part, not the main thread alone at the close */
+	xc_capture_release(p->rd->cap, done, XC_CAPTURE_STEP);
 }
 
 /* A thread's clones of the SAs and its plaintext buffer, made by the

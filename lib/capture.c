@@ -182,23 +182,27 @@ bool xc_capture_prefill(struct xc_capture *cap)
 	return true;
 }
 
-/* Let go in steps of RELEASE bytes: each costs a flush of the TLBs of the
- * CPUs the process runs on. */
-#define RELEASE (4u << 20)
-void xc_capture_release(struct xc_capture *cap, const uint8_t *at)
+void xc_capture_release(struct xc_capture *cap, const uint8_t *at, size_t step)
 {
 	size_t to, from;
 
-	if (!cap->map || at < cap->map || at > cap->map + cap->size)
+	if (!cap->map || at < cap->map || at > cap->map + cap->size || !step ||
+	    step % XC_CAPTURE_STEP)
 		return;
-	to = (size_t)(at - cap->map) / RELEASE * RELEASE;
+	to = (size_t)(at - cap->map) / step * step;
 	from = atomic_load_explicit(&cap->released, memory_order_relaxed);
-	/* the pages of a private mapping, dropped: read again, they are the
-	 * file's again (the mapping is never written) */
-	if (to > from && atomic_compare_exchange_strong_explicit(&cap->released, &from, to,
-								 memory_order_relaxed,
-								 memory_order_relaxed))
-		madvise((void *)(cap->map + from), to - from, MADV_DONTNEED);
+	while (from < to) {
+		size_t n = to - from < step ? to - from : step;
+
+		if (!atomic_compare_exchange_weak_explicit(&cap->released, &from, from + n,
+							   memory_order_relaxed,
+							   memory_order_relaxed))
+			continue; /* another thread took it: from is where it left off */
+		/* the pages of a private mapping, dropped: read again, they are
+		 * the file's again (the mapping is never written) */
+		madvise((void *)(cap->map + from), n, MADV_DONTNEED);
+		from += n;
+	}
 }
 
 static uint32_t file32(const struct xc_capture *c, const uint8_t *p)

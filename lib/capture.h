@@ -41,12 +41,17 @@ void xc_capture_populate(struct xc_capture *cap, const uint8_t *at);
 bool xc_capture_prefill(struct xc_capture *cap);
 /* The caller is done with the bytes of a classic pcap file before `at` (a
  * pointer into them, as handed on, or the end of one): their pages are let
- * go, in steps of some MiB, while the reading goes on, not all at
- * xc_capture_close() (where it is the one part of closing that takes time)
- * or at the exit. Bytes let go still read the same if read again (they
+ * go, whole steps of `step` bytes (a multiple of XC_CAPTURE_STEP) at a
+ * time, while the reading goes on, not all at xc_capture_close() (where
+ * it is the one part of closing that takes time) or at the exit. Each
+ * step flushes the TLBs of the CPUs the process runs on: a process of one
+ * thread can take small steps, threads running at once large ones. The
+ * steps are taken one by one, so that threads that call this at once
+ * share the work. Bytes let go still read the same if read again (they
  * come from the file again). Safe from any thread while the capture is
- * open; `at` never goes back. Nothing for libpcap's. */
-void xc_capture_release(struct xc_capture *cap, const uint8_t *at);
+ * open. Nothing for libpcap's. */
+#define XC_CAPTURE_STEP (4u << 20)
+void xc_capture_release(struct xc_capture *cap, const uint8_t *at, size_t step);
 /* Live: whether xc_capture_next waits for a packet (at most a tenth of a
  * second, then -EAGAIN) or says -EAGAIN at once when none is there; a file
  * never waits. 0 or -EIO. */

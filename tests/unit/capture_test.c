@@ -312,19 +312,19 @@ static void test_release(void **state)
 	fclose(f);
 
 	assert_int_equal(xc_capture_open_file(&cap, path, NULL, &err), 0);
-	xc_capture_release(cap, NULL); /* not the file's: nothing */
-	xc_capture_release(cap, rec);
+	xc_capture_release(cap, NULL, XC_CAPTURE_STEP); /* not the file's: nothing */
+	xc_capture_release(cap, rec, XC_CAPTURE_STEP);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
 		assert_int_equal(pkt.stable, 1);
 		assert_int_equal(pkt.ip_len, LEN);
 		at[i] = pkt.ip;
 		if (i % 500 == 499)
-			xc_capture_release(cap, pkt.ip + pkt.ip_len);
+			xc_capture_release(cap, pkt.ip + pkt.ip_len, XC_CAPTURE_STEP);
 	}
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0);
-	xc_capture_release(cap, pkt.ip + pkt.ip_len);
-	xc_capture_release(cap, at[0]); /* backwards: nothing */
+	xc_capture_release(cap, pkt.ip + pkt.ip_len, XC_CAPTURE_STEP);
+	xc_capture_release(cap, at[0], XC_CAPTURE_STEP); /* backwards: nothing */
 	/* of some 12.7 MB, what is left is less than 4 MiB */
 	assert_in_range(mapped_rss(), 0, 4 << 20);
 	for (int i = 0; i < N; i++) {
@@ -334,6 +334,21 @@ static void test_release(void **state)
 		put(want + 28, (uint32_t)i, true);
 		assert_memory_equal(at[i], want, LEN);
 	}
+	xc_capture_close(cap);
+
+	/* steps: only whole ones go, of a size that is a multiple of
+	 * XC_CAPTURE_STEP */
+	assert_int_equal(xc_capture_open_file(&cap, path, NULL, &err), 0);
+	while (xc_capture_next(cap, &pkt, &err) == 1)
+		at[0] = pkt.ip + pkt.ip_len;
+	assert_in_range(mapped_rss(), 12 << 20, 13 << 20);
+	xc_capture_release(cap, at[0], 4 * XC_CAPTURE_STEP); /* 16 MiB: none whole */
+	xc_capture_release(cap, at[0], XC_CAPTURE_STEP + 4096);
+	assert_in_range(mapped_rss(), 12 << 20, 13 << 20);
+	xc_capture_release(cap, at[0], 2 * XC_CAPTURE_STEP); /* 8 MiB: one */
+	assert_in_range(mapped_rss(), 4 << 20, 5 << 20);
+	xc_capture_release(cap, at[0], XC_CAPTURE_STEP); /* and one more of 4 */
+	assert_in_range(mapped_rss(), 0, 1 << 20);
 	xc_capture_close(cap);
 }
 
