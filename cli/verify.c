@@ -621,7 +621,6 @@ struct pool {
 	bool err_read;
 	bool err_setup; /* err: a thread could not set up */
 	bool go;    /* the threads started early may begin (pool_go()) */
-	struct xc_capture *file; /* a capture file opened before the threads started */
 	const uint8_t *done; /* the end of the last batch turned */
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
@@ -912,20 +911,11 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pool *p = w->pool;
-	bool prefill = p->file != NULL;
 	int r;
 
-	/* a capture file is open already: its page tables filled meanwhile */
 	pthread_mutex_lock(&p->mu);
-	while (!p->go && !p->quit) {
-		if (prefill) {
-			pthread_mutex_unlock(&p->mu);
-			prefill = xc_capture_prefill(p->file);
-			pthread_mutex_lock(&p->mu);
-			continue;
-		}
+	while (!p->go && !p->quit)
 		pthread_cond_wait(&p->cv, &p->mu);
-	}
 	pthread_mutex_unlock(&p->mu);
 	if (!p->go)
 		return NULL;
@@ -992,8 +982,7 @@ static void pool_free(struct pool *p)
 }
 
 /* jobs threads in all: the caller's (w[0], run by it) and jobs - 1 more,
- * started here, before the SAs are read: they wait for pool_go(), filling
- * the page tables of a capture file (rd->cap, if open) meanwhile. So the
+ * started here, before the SAs are read: they wait for pool_go(). So the
  * time a thread takes to start (and to be placed on a CPU of its own: a
  * thread woken is put on an idle CPU at once, one created not always)
  * passes while the caller reads the SAs. */
@@ -1009,7 +998,6 @@ static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, s
 	pthread_cond_init(&p->cv, NULL);
 	p->st = st;
 	p->rd = rd;
-	p->file = rd->cap;
 	p->nb = 2 * (size_t)jobs + 2;
 	p->nw = jobs;
 	if (!(p->w = calloc(p->nw, sizeof(*p->w))))
@@ -1084,8 +1072,7 @@ static int verify_run(int argc, char **argv)
 	struct vstate st = { 0 };
 	struct reader rd = { 0 };
 	struct pool *pool = NULL;
-	struct xc_err cap_xe = { "" };
-	int r, cap_r = 0, ret = EXIT_USAGE;
+	int r, ret = EXIT_USAGE;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], **dst = NULL;
@@ -1140,10 +1127,6 @@ static int verify_run(int argc, char **argv)
 	st.port = (uint16_t)port;
 
 	ret = EXIT_RUNTIME;
-	/* a file is opened first, so that the threads can begin on it while
-	 * the SAs are read; what is wrong with it is said after the SAs */
-	if (pcap)
-		cap_r = xc_capture_open_file(&rd.cap, pcap, filter, &cap_xe);
 	if (jobs > 1 && (r = pool_start(&st, &rd, (unsigned int)jobs, &pool)) < 0) {
 		err_msg("verify: starting %llu threads: %s", jobs, strerror(-r));
 		goto out;
@@ -1176,11 +1159,10 @@ static int verify_run(int argc, char **argv)
 		err_msg("verify: out of memory");
 		goto out;
 	}
-	if (live)
-		cap_r = xc_capture_open_live(&rd.cap, live, filter, &cap_xe);
-	if (cap_r < 0) {
-		err_msg("verify: %s", cap_xe.msg);
-		r = cap_r;
+	r = pcap ? xc_capture_open_file(&rd.cap, pcap, filter, &st.xe)
+		 : xc_capture_open_live(&rd.cap, live, filter, &st.xe);
+	if (r < 0) {
+		err_msg("verify: %s", st.xe.msg);
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}

@@ -168,20 +168,6 @@ void xc_capture_populate(struct xc_capture *cap, const uint8_t *at)
 		populate(cap, (size_t)(at - cap->map), POPULATE_AHEAD);
 }
 
-#define PREFILL (64u << 20)
-bool xc_capture_prefill(struct xc_capture *cap)
-{
-	size_t end = cap->size < PREFILL ? cap->size : PREFILL, at;
-
-	if (!cap->map)
-		return false;
-	at = atomic_load_explicit(&cap->populated, memory_order_relaxed);
-	if (at >= end)
-		return false;
-	populate(cap, at, end - at < POPULATE ? end - at : POPULATE);
-	return true;
-}
-
 void xc_capture_release(struct xc_capture *cap, const uint8_t *at, size_t step)
 {
 	size_t to, from;

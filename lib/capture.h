@@ -33,12 +33,6 @@ void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how);
  * it for the reader, to spare it the time: up to some MiB beyond `at`.
  * Safe from any thread while the capture is open. Nothing for libpcap's. */
 void xc_capture_populate(struct xc_capture *cap, const uint8_t *at);
-/* Before the reading starts, for a thread with nothing else to do yet: the
- * page tables of a classic pcap file filled one step further (as the
- * reader fills them ahead of itself), within the file's first tens of
- * MiB. true if there is more to fill, false then or for libpcap's. Safe
- * from any thread. */
-bool xc_capture_prefill(struct xc_capture *cap);
 /* The caller is done with the bytes of a classic pcap file before `at` (a
  * pointer into them, as handed on, or the end of one): their pages are let
  * go, whole steps of `step` bytes (a multiple of XC_CAPTURE_STEP) at a
