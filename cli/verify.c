@@ -50,28 +50,45 @@ static void usage(FILE *f)
 	      "Exit: 0 if every packet would be accepted, 3 if any would be dropped.\n", f);
 }
 
+/* With --jobs, every packet's turn writes some fields here and in vstate
+ * while other threads read others to classify and open packets: the two
+ * kinds are kept a cache line apart (CACHE_LINE bytes), else the line
+ * goes back and forth between the CPUs at every packet. */
+#define CACHE_LINE 64
+
 /* An SA the packets are judged against. */
 struct vsa {
+	/* read by the threads that open packets */
 	struct xc_sa sa; /* the key bytes wiped once esa holds them */
 	struct xc_esp_sa *esa;
+	bool esn;        /* replay.mode is XC_REPLAY_ESN */
+	/* ESN: the window as set up, for xc_replay_seqhi_at(), which reads
+	 * only its mode and size (the turns change neither) */
+	struct xc_replay shape;
+	char apart[CACHE_LINE];
+	/* written in the turns */
 	struct xc_replay replay;
 	/* ESN: the window's top (xc_replay_top) as the turns leave it, for
 	 * the threads that guess the high bits of the packets they open */
 	_Atomic uint64_t top;
 	uint64_t verdicts[XC_V_COUNT];
 	uint64_t packets;
+	char apart_next[CACHE_LINE]; /* from the next SA's sa */
 };
 
 struct vstate {
 	struct vsa *sas;
 	size_t n, cap;
 	struct vsa **by_spi; /* sas sorted by SPI, for the lookup */
-	uint64_t no_sa, hdr_error, not_esp, esp;
-	bool any_drop, quiet;
+	bool quiet;
 	bool live; /* an interface: the lines go out once no packet is waiting */
 	uint16_t port;
 	struct xc_pcap_out *w;
 	uint8_t *inner; /* INNER_MAX bytes, for --write-decrypted */
+	/* written in the turns (see struct vsa) */
+	_Alignas(CACHE_LINE) uint64_t no_sa;
+	uint64_t hdr_error, not_esp, esp;
+	bool any_drop;
 	struct xc_err xe;
 };
 
@@ -149,6 +166,8 @@ static int add_sa(struct vstate *st, const struct xc_sa *sa, bool added, const c
 		r = sa->has_replay_esn ? xc_replay_set(&v->replay, sa->esn.seq, sa->esn.seq_hi, NULL, 0)
 				       : xc_replay_set(&v->replay, sa->replay.seq, 0, NULL, 0);
 	atomic_init(&v->top, xc_replay_top(&v->replay));
+	v->esn = v->replay.mode == XC_REPLAY_ESN;
+	v->shape = v->replay;
 	wipe_keys(&v->sa);
 	if (r < 0) {
 		char msg[sizeof(st->xe.msg)];
@@ -538,6 +557,8 @@ static int run_serial(struct vstate *st, struct reader *rd)
 			}
 		}
 		finish(st, &it);
+		if (rd->pkt.stable)
+			xc_capture_release(rd->cap, it.ip + it.ip_len, XC_CAPTURE_STEP);
 		/* the next packet overwrites the plaintext; wiped at the end */
 		if (it.kind == K_ESP && dirty < it.fr.esp_len)
 			dirty = it.fr.esp_len;
@@ -598,6 +619,9 @@ struct pool {
 	int err;    /* the error that ends it (reading: in rd->xe, else st->xe) */
 	int read_err; /* reading failed: the error once the packets before have had their turns */
 	bool err_read;
+	bool err_setup; /* err: a thread could not set up */
+	bool go;    /* the threads started early may begin (pool_go()) */
+	const uint8_t *done; /* the end of the last batch turned */
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
@@ -619,6 +643,7 @@ static bool head_read(const struct vstate *st, const struct vsa *v)
  * PREFETCH ahead of the one opened are asked for as it goes (cutting
  * brought only the record headers into the cache). */
 #define PREFETCH 4096
+#define RELEASE_STEP (16 * XC_CAPTURE_STEP) /* see work() */
 static void open_batch(const struct vstate *st, struct batch *b, struct worker *w)
 {
 	const uint8_t *pf = b->lo;
@@ -626,7 +651,6 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
 		const uint8_t *to = b->hi - it->ip > PREFETCH ? it->ip + PREFETCH : b->hi;
-		const struct xc_replay *rp;
 		uint32_t seq_hi = 0;
 
 		if (pf < it->ip)
@@ -636,10 +660,10 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 		classify(st, it);
 		if (it->kind != K_ESP)
 			continue;
-		rp = &it->v->replay;
-		if (rp->mode == XC_REPLAY_ESN)
-			seq_hi = xc_replay_seqhi_at(rp, atomic_load_explicit(&it->v->top,
-									     memory_order_relaxed),
+		if (it->v->esn)
+			seq_hi = xc_replay_seqhi_at(&it->v->shape,
+						    atomic_load_explicit(&it->v->top,
+									 memory_order_relaxed),
 						    it->fr.seq);
 		it->err = xc_esp_open_ahead(w->esa[it->v - st->sas], &it->fr,
 					    it->ip + it->fr.esp_off, it->fr.esp_len, seq_hi,
@@ -701,13 +725,26 @@ static int cut(struct vstate *st, struct reader *rd, struct batch *b)
 	return r == -EAGAIN ? 0 : r < 0 ? r : 0;
 }
 
+/* ESN: the window's top as the turns left it, for the threads that open
+ * packets (see open_batch()). */
+static void publish_top(struct vsa *v)
+{
+	if (v)
+		atomic_store_explicit(&v->top, xc_replay_top(&v->replay), memory_order_relaxed);
+}
+
 /* A batch in its turn: the verdicts, in capture order. The reading goes
  * ahead of --count: the turns stop where one thread would have stopped
- * reading (*enough then). */
+ * reading (*enough then). An ESN SA's top is published when the turns
+ * move on to another SA and at the end of the batch, not at every packet
+ * (where it would take the cache line from the threads reading it): a
+ * guess from a top a batch behind is wrong only where the latest would
+ * be nearly so, and a wrong guess costs a second opening, nothing more. */
 static int turn(struct pool *p, struct batch *b, bool *enough)
 {
 	struct vstate *st = p->st;
 	unsigned long long count = p->count;
+	struct vsa *esn = NULL; /* the ESN SA whose top is not yet published */
 	int r = 0;
 
 	for (size_t i = 0; i < b->n && r == 0; i++) {
@@ -733,12 +770,14 @@ static int turn(struct pool *p, struct batch *b, bool *enough)
 				xc_err_set(&st->xe, "packet %" PRIu64 ": %s", it->index, strerror(-r));
 				break;
 			}
-			if (it->v->replay.mode == XC_REPLAY_ESN)
-				atomic_store_explicit(&it->v->top, xc_replay_top(&it->v->replay),
-						      memory_order_relaxed);
+			if (it->v->esn && it->v != esn) {
+				publish_top(esn);
+				esn = it->v;
+			}
 		}
 		finish(st, it);
 	}
+	publish_top(esn);
 	if (count && st->esp >= count)
 		*enough = true;
 	/* live: a batch is what was waiting (cut()); its lines go out now */
@@ -764,6 +803,7 @@ static void halt_reading(struct pool *p)
 static void work(struct worker *w)
 {
 	struct pool *p = w->pool;
+	const uint8_t *done;
 	struct batch *b;
 	bool enough;
 	int r;
@@ -780,7 +820,12 @@ static void work(struct worker *w)
 			do {
 				pthread_mutex_unlock(&p->mu);
 				r = turn(p, b, &enough);
+				/* the capture's bytes up to the batch's end are done
+				 * with: let go in large steps (each one stops the
+				 * other threads for a flush of their TLBs) */
+				xc_capture_release(p->rd->cap, b->hi, RELEASE_STEP);
 				pthread_mutex_lock(&p->mu);
+				p->done = b->hi;
 				b->state = B_FREE;
 				p->turned++;
 				b = &p->ring[p->turned % p->nb];
@@ -837,12 +882,56 @@ static void work(struct worker *w)
 		}
 		pthread_cond_broadcast(&p->cv);
 	}
+	done = p->done;
 	pthread_mutex_unlock(&p->mu);
+	/* the rest of what the turns are done with goes now, every thread
+	 * letting go a part, not the main thread alone at the close */
+	xc_capture_release(p->rd->cap, done, XC_CAPTURE_STEP);
 }
 
+/* A thread's clones of the SAs and its plaintext buffer, made by the
+ * thread itself: in its own malloc arena, not beside another thread's,
+ * whose contexts are written at every packet as well. 0 or -ENOMEM. */
+static int worker_setup(struct worker *w)
+{
+	const struct vstate *st = w->pool->st;
+	int r;
+
+	if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
+		return -ENOMEM;
+	for (size_t k = 0; k < st->n; k++)
+		if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
+			return r;
+	return 0;
+}
+
+/* Started before the SAs are read (pool_start()): waits for them and the
+ * capture (pool_go()), or for the end. */
 static void *worker_main(void *arg)
 {
-	work(arg);
+	struct worker *w = arg;
+	struct pool *p = w->pool;
+	int r;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->go && !p->quit)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	if (!p->go)
+		return NULL;
+	if ((r = worker_setup(w)) < 0) {
+		pthread_mutex_lock(&p->mu);
+		if (!p->err) {
+			p->err = r;
+			p->err_setup = true;
+		}
+		p->quit = true;
+		halt_reading(p);
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
+	work(w);
 	return NULL;
 }
 
@@ -893,8 +982,11 @@ static void pool_free(struct pool *p)
 }
 
 /* jobs threads in all: the caller's (w[0], run by it) and jobs - 1 more,
- * started here. */
-static int pool_new(struct vstate *st, struct reader *rd, unsigned int jobs, struct pool **out)
+ * started here, before the SAs are read: they wait for pool_go(). So the
+ * time a thread takes to start (and to be placed on a CPU of its own: a
+ * thread woken is put on an idle CPU at once, one created not always)
+ * passes while the caller reads the SAs. */
+static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, struct pool **out)
 {
 	struct pool *p = calloc(1, sizeof(*p));
 	int r = -ENOMEM;
@@ -906,27 +998,12 @@ static int pool_new(struct vstate *st, struct reader *rd, unsigned int jobs, str
 	pthread_cond_init(&p->cv, NULL);
 	p->st = st;
 	p->rd = rd;
-	/* the turns count ESP packets; reading goes on until they stop it */
-	p->count = rd->count;
-	rd->count = 0;
 	p->nb = 2 * (size_t)jobs + 2;
 	p->nw = jobs;
-	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->w = calloc(p->nw, sizeof(*p->w))) ||
-	    !(p->plain = malloc(PKT_MAX)))
+	if (!(p->w = calloc(p->nw, sizeof(*p->w))))
 		goto out;
-	for (size_t i = 0; i < p->nb; i++)
-		if (!(p->ring[i].in = malloc(ARENA)) || (st->w && !(p->ring[i].out = malloc(ARENA))))
-			goto out;
-	for (size_t i = 0; i < p->nw; i++) {
-		struct worker *w = &p->w[i];
-
-		w->pool = p;
-		if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
-			goto out;
-		for (size_t k = 0; k < st->n; k++)
-			if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
-				goto out;
-	}
+	for (size_t i = 0; i < p->nw; i++)
+		p->w[i].pool = p;
 	for (size_t i = 1; i < p->nw; i++) {
 		if ((r = -pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i])) < 0)
 			goto out;
@@ -940,26 +1017,50 @@ out:
 	return r;
 }
 
-/* Several threads: see "several threads" above. */
-static int run_parallel(struct vstate *st, struct reader *rd, unsigned int jobs)
+/* The SAs are read and the capture open: the ring, and the threads go.
+ * 0 or -errno. */
+static int pool_go(struct pool *p)
 {
-	struct pool *p;
+	struct vstate *st = p->st;
+	int r;
+
+	/* the turns count ESP packets; reading goes on until they stop it */
+	p->count = p->rd->count;
+	p->rd->count = 0;
+	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->plain = malloc(PKT_MAX)))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nb; i++)
+		if (!(p->ring[i].in = malloc(ARENA)) || (st->w && !(p->ring[i].out = malloc(ARENA))))
+			return -ENOMEM;
+	if ((r = worker_setup(&p->w[0])) < 0)
+		return r;
+	pthread_mutex_lock(&p->mu);
+	p->go = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Several threads: see "several threads" above. */
+static int run_parallel(struct vstate *st, struct reader *rd, struct pool *p)
+{
 	int r;
 
 	/* the cutting thread reads headers; open_batch() fetches the rest */
 	xc_capture_set_prefetch(rd->cap, XC_PREFETCH_HEADERS);
-	r = pool_new(st, rd, jobs, &p);
+	r = pool_go(p);
+	if (r == 0)
+		work(&p->w[0]);
+	pool_join(p);
+	if (r == 0 && p->err_setup)
+		r = p->err;
 	if (r < 0) {
-		xc_err_set(&st->xe, "starting %u threads: %s", jobs, strerror(-r));
+		xc_err_set(&st->xe, "starting %zu threads: %s", p->nw, strerror(-r));
 		return r;
 	}
-	work(&p->w[0]);
-	pool_join(p);
-	r = p->err;
 	if (p->err_read)
 		st->xe = rd->xe;
-	pool_free(p);
-	return r;
+	return p->err;
 }
 
 /* ---- the command ---- */
@@ -970,6 +1071,7 @@ static int verify_run(int argc, char **argv)
 	unsigned long long port = 4500, jobs = 1;
 	struct vstate st = { 0 };
 	struct reader rd = { 0 };
+	struct pool *pool = NULL;
 	int r, ret = EXIT_USAGE;
 
 	for (int i = 1; i < argc; i++) {
@@ -1025,6 +1127,10 @@ static int verify_run(int argc, char **argv)
 	st.port = (uint16_t)port;
 
 	ret = EXIT_RUNTIME;
+	if (jobs > 1 && (r = pool_start(&st, &rd, (unsigned int)jobs, &pool)) < 0) {
+		err_msg("verify: starting %llu threads: %s", jobs, strerror(-r));
+		goto out;
+	}
 	if (sa_file) {
 		r = xc_safile_read(sa_file, file_one, &st, &st.xe);
 		if (r < 0) {
@@ -1074,7 +1180,7 @@ static int verify_run(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	print_init(stdout, G.json);
-	r = jobs > 1 ? run_parallel(&st, &rd, (unsigned int)jobs) : run_serial(&st, &rd);
+	r = pool ? run_parallel(&st, &rd, pool) : run_serial(&st, &rd);
 	if (r < 0) {
 		err_msg("verify: %s", st.xe.msg[0] ? st.xe.msg : strerror(-r));
 		goto out;
@@ -1092,6 +1198,7 @@ static int verify_run(int argc, char **argv)
 	if (ret == EXIT_OK && st.any_drop)
 		ret = EXIT_DROPS;
 out:
+	pool_free(pool);
 	live_cap = NULL;
 	xc_pcap_out_close(st.w);
 	xc_capture_close(rd.cap);

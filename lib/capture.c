@@ -43,6 +43,7 @@ struct xc_capture {
 	enum xc_prefetch prefetch;
 	size_t pf;          /* XC_PREFETCH_STREAM: asked for up to here */
 	_Atomic size_t populated; /* page tables filled (or being filled) up to here */
+	_Atomic size_t released;  /* pages let go up to here */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -167,6 +168,29 @@ void xc_capture_populate(struct xc_capture *cap, const uint8_t *at)
 		populate(cap, (size_t)(at - cap->map), POPULATE_AHEAD);
 }
 
+void xc_capture_release(struct xc_capture *cap, const uint8_t *at, size_t step)
+{
+	size_t to, from;
+
+	if (!cap->map || at < cap->map || at > cap->map + cap->size || !step ||
+	    step % XC_CAPTURE_STEP)
+		return;
+	to = (size_t)(at - cap->map) / step * step;
+	from = atomic_load_explicit(&cap->released, memory_order_relaxed);
+	while (from < to) {
+		size_t n = to - from < step ? to - from : step;
+
+		if (!atomic_compare_exchange_weak_explicit(&cap->released, &from, from + n,
+							   memory_order_relaxed,
+							   memory_order_relaxed))
+			continue; /* another thread took it: from is where it left off */
+		/* the pages of a private mapping, dropped: read again, they are
+		 * the file's again (the mapping is never written) */
+		madvise((void *)(cap->map + from), n, MADV_DONTNEED);
+		from += n;
+	}
+}
+
 static uint32_t file32(const struct xc_capture *c, const uint8_t *p)
 {
 	uint32_t v;
@@ -221,6 +245,7 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->size = (size_t)st.st_size;
 	c->off = 24;
 	atomic_init(&c->populated, 0);
+	atomic_init(&c->released, 0);
 	c->path = path;
 	c->end = 1;
 	c->prefetch = XC_PREFETCH_STREAM;

@@ -33,6 +33,19 @@ void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how);
  * it for the reader, to spare it the time: up to some MiB beyond `at`.
  * Safe from any thread while the capture is open. Nothing for libpcap's. */
 void xc_capture_populate(struct xc_capture *cap, const uint8_t *at);
+/* The caller is done with the bytes of a classic pcap file before `at` (a
+ * pointer into them, as handed on, or the end of one): their pages are let
+ * go, whole steps of `step` bytes (a multiple of XC_CAPTURE_STEP) at a
+ * time, while the reading goes on, not all at xc_capture_close() (where
+ * it is the one part of closing that takes time) or at the exit. Each
+ * step flushes the TLBs of the CPUs the process runs on: a process of one
+ * thread can take small steps, threads running at once large ones. The
+ * steps are taken one by one, so that threads that call this at once
+ * share the work. Bytes let go still read the same if read again (they
+ * come from the file again). Safe from any thread while the capture is
+ * open. Nothing for libpcap's. */
+#define XC_CAPTURE_STEP (4u << 20)
+void xc_capture_release(struct xc_capture *cap, const uint8_t *at, size_t step);
 /* Live: whether xc_capture_next waits for a packet (at most a tenth of a
  * second, then -EAGAIN) or says -EAGAIN at once when none is there; a file
  * never waits. 0 or -EIO. */
@@ -49,7 +62,8 @@ struct xc_packet {
 	uint64_t index;    /* 1 for the first packet read */
 	int link_ok;       /* 0: not IPv4/IPv6 behind a link layer we know */
 	int stable;        /* 1: the bytes stay until xc_capture_close() (a classic
-			    * pcap file, read in place), not only until the next call */
+			    * pcap file, read in place), not only until the next call;
+			    * see xc_capture_release() */
 };
 
 /* The next packet (valid until the next call, or longer if pkt->stable):

@@ -260,6 +260,98 @@ static void test_pcap_out(void **state)
 	pcap_close(p);
 }
 
+/* The Rss of this process's mapping of path, in bytes (smaps), or -1. */
+static long mapped_rss(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false;
+	long kb = -1;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '/') && strstr(line, path))
+			in = true;
+		else if (in && sscanf(line, "Rss: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/* Pages let go behind the reader: gone from the mapping, and the packets
+ * read before and after still hold the file's bytes. */
+static void test_release(void **state)
+{
+	enum { N = 9000, LEN = 1400 };
+	static uint8_t rec[16 + LEN];
+	const uint8_t *at[N];
+	struct xc_capture *cap;
+	struct xc_packet pkt;
+	struct xc_err err = { "" };
+	uint8_t head[24] = { 0 };
+	FILE *f;
+
+	(void)state;
+	put(head, 0xa1b2c3d4, false);
+	head[4] = 2, head[6] = 4;
+	put(head + 16, 262144, false);
+	put(head + 20, 101, false); /* raw IP */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(head, 1, 24, f), 24);
+	for (int i = 0; i < N; i++) {
+		put(rec, (uint32_t)i, false);
+		put(rec + 4, 0, false);
+		put(rec + 8, LEN, false);
+		put(rec + 12, LEN, false);
+		ip4_udp(rec + 16, 4500, LEN - 28);
+		put(rec + 16 + 28, (uint32_t)i, true);
+		assert_int_equal(fwrite(rec, 1, sizeof(rec), f), sizeof(rec));
+	}
+	fclose(f);
+
+	assert_int_equal(xc_capture_open_file(&cap, path, NULL, &err), 0);
+	xc_capture_release(cap, NULL, XC_CAPTURE_STEP); /* not the file's: nothing */
+	xc_capture_release(cap, rec, XC_CAPTURE_STEP);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
+		assert_int_equal(pkt.stable, 1);
+		assert_int_equal(pkt.ip_len, LEN);
+		at[i] = pkt.ip;
+		if (i % 500 == 499)
+			xc_capture_release(cap, pkt.ip + pkt.ip_len, XC_CAPTURE_STEP);
+	}
+	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0);
+	xc_capture_release(cap, pkt.ip + pkt.ip_len, XC_CAPTURE_STEP);
+	xc_capture_release(cap, at[0], XC_CAPTURE_STEP); /* backwards: nothing */
+	/* of some 12.7 MB, what is left is less than 4 MiB */
+	assert_in_range(mapped_rss(), 0, 4 << 20);
+	for (int i = 0; i < N; i++) {
+		uint8_t want[LEN];
+
+		ip4_udp(want, 4500, LEN - 28);
+		put(want + 28, (uint32_t)i, true);
+		assert_memory_equal(at[i], want, LEN);
+	}
+	xc_capture_close(cap);
+
+	/* steps: only whole ones go, of a size that is a multiple of
+	 * XC_CAPTURE_STEP */
+	assert_int_equal(xc_capture_open_file(&cap, path, NULL, &err), 0);
+	while (xc_capture_next(cap, &pkt, &err) == 1)
+		at[0] = pkt.ip + pkt.ip_len;
+	assert_in_range(mapped_rss(), 12 << 20, 13 << 20);
+	xc_capture_release(cap, at[0], 4 * XC_CAPTURE_STEP); /* 16 MiB: none whole */
+	xc_capture_release(cap, at[0], XC_CAPTURE_STEP + 4096);
+	assert_in_range(mapped_rss(), 12 << 20, 13 << 20);
+	xc_capture_release(cap, at[0], 2 * XC_CAPTURE_STEP); /* 8 MiB: one */
+	assert_in_range(mapped_rss(), 4 << 20, 5 << 20);
+	xc_capture_release(cap, at[0], XC_CAPTURE_STEP); /* and one more of 4 */
+	assert_in_range(mapped_rss(), 0, 1 << 20);
+	xc_capture_close(cap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cut_and_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcapng, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }
