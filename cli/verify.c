@@ -66,11 +66,14 @@ struct vsa {
 	 * only its mode and size (the turns change neither) */
 	struct xc_replay shape;
 	char apart[CACHE_LINE];
+	/* ESN: the window's top (xc_replay_top) as the turns leave it, for
+	 * the threads that guess the high bits of the packets they open:
+	 * written once a batch, read at every packet opened, so on a line of
+	 * its own, not beside what the turns write at every packet */
+	_Atomic uint64_t top;
+	char apart_top[CACHE_LINE];
 	/* written in the turns */
 	struct xc_replay replay;
-	/* ESN: the window's top (xc_replay_top) as the turns leave it, for
-	 * the threads that guess the high bits of the packets they open */
-	_Atomic uint64_t top;
 	uint64_t verdicts[XC_V_COUNT];
 	uint64_t packets;
 	char apart_next[CACHE_LINE]; /* from the next SA's sa */
@@ -620,7 +623,8 @@ struct pool {
 	int read_err; /* reading failed: the error once the packets before have had their turns */
 	bool err_read;
 	bool err_setup; /* err: a thread could not set up */
-	bool go;    /* the threads started early may begin (pool_go()) */
+	bool go;    /* the threads started early may set up (pool_go()) */
+	size_t ready; /* threads but the caller's with their clones made */
 	const uint8_t *done; /* the end of the last batch turned */
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
@@ -905,6 +909,16 @@ static int worker_setup(struct worker *w)
 	return 0;
 }
 
+/* Until every thread has made its clones, or one could not: a clone is
+ * read from the SA that the turns write (its counters, and its contexts
+ * when an ESN guess was wrong), so no turn may start before the last clone
+ * is made. Called with p->mu held. */
+static void wait_ready(struct pool *p)
+{
+	while (p->ready < p->nw - 1 && !p->quit)
+		pthread_cond_wait(&p->cv, &p->mu);
+}
+
 /* Started before the SAs are read (pool_start()): waits for them and the
  * capture (pool_go()), or for the end. */
 static void *worker_main(void *arg)
@@ -931,6 +945,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		return NULL;
 	}
+	pthread_mutex_lock(&p->mu);
+	p->ready++;
+	pthread_cond_broadcast(&p->cv);
+	wait_ready(p);
+	pthread_mutex_unlock(&p->mu);
 	work(w);
 	return NULL;
 }
@@ -999,9 +1018,9 @@ static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, s
 	p->st = st;
 	p->rd = rd;
 	p->nb = 2 * (size_t)jobs + 2;
-	p->nw = jobs;
-	if (!(p->w = calloc(p->nw, sizeof(*p->w))))
+	if (!(p->w = calloc(jobs, sizeof(*p->w))))
 		goto out;
+	p->nw = jobs; /* (pool_free() goes over nw workers) */
 	for (size_t i = 0; i < p->nw; i++)
 		p->w[i].pool = p;
 	for (size_t i = 1; i < p->nw; i++) {
@@ -1037,6 +1056,7 @@ static int pool_go(struct pool *p)
 	pthread_mutex_lock(&p->mu);
 	p->go = true;
 	pthread_cond_broadcast(&p->cv);
+	wait_ready(p); /* (a thread that could not set up has set quit) */
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }

@@ -42,7 +42,9 @@ pin=() acct="sampled per tick (no nohz_full CPU; tests/vm/run -a nohz_full=1 for
 if [ "$(cat /sys/devices/system/cpu/nohz_full 2>/dev/null)" = 1 ]; then
 	pin=(taskset -c 1) acct="exact (timed commands on CPU 1, nohz_full: accounted at each kernel entry and exit)"
 fi
-measure() { "$work/runstat" -- "${pin[@]}" "$@"; }
+# (runstat pinned, not taskset inside it: the child inherits the CPU, and
+# runstat's wait4 figures are the command's alone)
+measure() { "${pin[@]}" "$work/runstat" -- "$@"; }
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 # rec FILE ROUND LABEL CMD...: measure CMD, which must succeed, into FILE
 rec() {
