@@ -164,6 +164,43 @@ static void test_drop(void **state)
 	assert_string_equal(l.counter, "-");
 }
 
+/* The script as it is now ends a packet at xfrm_rcv_cb: the NAT-T packet
+ * as it printed it in the test guest (9 hops, none of the inner pass), its
+ * aggregate key, and the longest counter it names (a drop after
+ * decryption without an audit hook: the trailer, or a check after the
+ * replay recheck). */
+static void test_ends_at_rcv_cb(void **state)
+{
+	static const char *const want[] = {
+		"udp_rcv",	   "__udp4_lib_rcv", "udp_queue_rcv_skb", "xfrm4_udp_encap_rcv",
+		"xfrm4_rcv_encap", "xfrm_input",     "esp_input",	  "esp_input_done2",
+		"xfrm_rcv_cb",
+	};
+	struct xc_tr_line l;
+	struct xc_tr_packet p;
+
+	(void)state;
+	l = parse_ok("PKT 117289380121 skb=0xffff88800505db00 spi=0x00001000 seq=1 encap=2 "
+		     "hops=0x514155 err=0 spiarg=0x00000000");
+	xc_tr_packet(&l, &p);
+	assert_int_equal(p.n_outer, 9);
+	for (size_t i = 0; i < 9; i++)
+		assert_string_equal(xc_tr_hop_name(p.outer[i]), want[i]);
+	assert_int_equal(p.n_inner, 0);
+	assert_true(p.decrypted);
+	assert_false(p.offload);
+	assert_true(p.has_err);
+	l = parse_ok("@pkt[4096, 2, 5325141]: 20");
+	assert_int_equal(l.hops, 0x514155);
+	l = parse_ok("DROP 1 skb=0x1 spi=0x00001000 seq=3 encap=2 stage=crypto where=xfrm_input reason=2 "
+		     "counter=XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError hops=0x114155 err=0");
+	assert_int_equal(l.kind, XC_TR_DROP);
+	assert_string_equal(l.counter, "XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError");
+	l = parse_ok("@drop[4096, crypto, XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError, 2]: 1");
+	assert_int_equal(l.kind, XC_TR_AGG_DROP);
+	assert_string_equal(l.counter, "XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError");
+}
+
 static void test_other_lines(void **state)
 {
 	struct xc_tr_line l;
@@ -377,7 +414,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hops),	       cmocka_unit_test(test_packet),
-		cmocka_unit_test(test_drop),	       cmocka_unit_test(test_other_lines),
+		cmocka_unit_test(test_drop),	       cmocka_unit_test(test_ends_at_rcv_cb),
+		cmocka_unit_test(test_other_lines),
 		cmocka_unit_test(test_bad_lines),      cmocka_unit_test(test_model_events),
 		cmocka_unit_test(test_model_aggregate),
 	};

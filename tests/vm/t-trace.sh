@@ -221,6 +221,7 @@ case_live_tui() {
 		t_fail "no row for the SA: $(tmux_text tui)"
 	t_retry 10 pane_has tui 'outer: udp_rcv 7 > __udp4_lib_rcv 7 > udp_queue_rcv_skb 7 > xfrm4_udp_encap_rcv 7 > xfrm4_rcv_encap 7 > xfrm_input 7 > esp_input 7' ||
 		t_fail "no hops of the selected SA: $(tmux_text tui)"
+	t_eq "$(tmux_text tui | grep -c '^inner:' || true)" 0 "no inner pass in the detail (not followed)"
 	tmux send-keys -t tui '?'
 	t_retry 10 pane_has tui 'p +pause: freeze the view' || t_fail "no help: $(tmux_text tui)"
 	tmux send-keys -t tui x
