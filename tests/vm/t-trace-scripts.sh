@@ -519,6 +519,60 @@ case_drop_replay() {
 	t_eq "$(ev_count '^PKT [0-9]+ .*spi=0x00007000 ')" 5 "PKT lines (through xfrm_rcv_cb) for the originals only"
 }
 
+# inner_drop_check SPI COUNTER: after the set-up (NAT-T, SPI, B's inbound
+# policy for 10.0.0.1 -> 10.0.0.2 changed so that it refuses the decrypted
+# packet), 5 datagrams to a receiver on B's 7777: none arrives, COUNTER in
+# /proc/net/xfrm_stat moves by 5, each packet is reported at xfrm_rcv_cb
+# (decrypted fine) and then as a DROP line at stage inner with the SPI
+# (from the sec_path: the skb is no longer followed), seq 0 (not known),
+# no hops, freed in udp_queue_rcv_one_skb (or udp_queue_rcv_skb, if
+# inlined), as many as COUNTER moved; aggregate mode counts as many in
+# @drop under the same names.
+inner_drop_check() {
+	local spi=$1 c=$2 d before n s re
+	s=$(printf 'spi=0x%08x' "$spi")
+	d=$(mktemp -d)
+	before=$(xfrm_stat "$B" "$c")
+	udp_flow 5 "$d" 8
+	t_eq "$(wc -l <"$d/recv")" 0 "datagrams received"
+	n=$(($(xfrm_stat "$B" "$c") - before))
+	t_eq "$n" 5 "$c in /proc/net/xfrm_stat moved by the datagrams sent"
+	wait_last "$spi" 5
+	t_retry 30 ev_atleast "$n" "^DROP .*$s " ||
+		t_fail "$(ev_count "^DROP .*$s ") DROP lines of $n"
+	grep "^DROP .*$s " "$TR/ev.out" | head -n2
+	re="^DROP [0-9]+ skb=0x[0-9a-f]+ $s seq=0 encap=2 stage=inner where=udp_queue_rcv[a-z_]* reason=[0-9]+"
+	t_eq "$(ev_count "$re counter=[^ ]*$c[^ ]* hops=0x0 err=0\$")" "$n" \
+		"DROP lines: stage inner, the SPI, counter with $c, freed in udp_queue_rcv*"
+	t_eq "$(ev_count "^DROP .*$s ")" "$n" "no other DROP lines"
+	t_retry 30 grep -qE "^@drop\[$((spi)), inner, [^,]*$c[^,]*, [0-9]+\]: $n\$" "$TR/agg.out" ||
+		t_fail "aggregate: $(agg_line "@drop[$((spi)), ")"
+	agg_line "@drop[$((spi)), "
+	t_eq "$(agg_n "$spi" xfrm_rcv_cb)" 5 "aggregate: the packets counted once, at xfrm_rcv_cb"
+}
+
+# The decrypted packet dropped by the receiver's policy check, which the
+# script no longer follows (it stops at xfrm_rcv_cb): B's inbound policy
+# wants an SA of reqid 9 (the SA has reqid 1): XfrmInTmplMismatch.
+case_drop_inner_tmpl() {
+	tracers_up
+	ns_pair
+	natt_transport 0x9000
+	ip -n "$B" xfrm policy update src 10.0.0.1/32 dst 10.0.0.2/32 dir in priority 100 \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 9 mode transport
+	inner_drop_check 0x9000 XfrmInTmplMismatch
+}
+
+# The same with B's inbound policy blocking: XfrmInPolBlock.
+case_drop_inner_block() {
+	tracers_up
+	ns_pair
+	natt_transport 0x9100
+	ip -n "$B" xfrm policy update src 10.0.0.1/32 dst 10.0.0.2/32 dir in priority 100 \
+		action block
+	inner_drop_check 0x9100 XfrmInPolBlock
+}
+
 # After SIGINT: exit status 0, END's last block and TICK, no lost events,
 # no errors.
 case_stop() {
@@ -547,6 +601,8 @@ t_case "ESP through GRO: esp4_gro_receive path" case_gro4
 t_case "drop: no SA -> XfrmInNoStates" case_drop_nostate
 t_case "drop: bad ICV -> XfrmInStateProtoError" case_drop_icv
 t_case "drop: replayed packets -> XfrmInStateSeqError" case_drop_replay
+t_case "drop after decryption: inbound policy's template -> XfrmInTmplMismatch" case_drop_inner_tmpl
+t_case "drop after decryption: inbound policy blocks -> XfrmInPolBlock" case_drop_inner_block
 tracer_stop ev
 tracer_stop agg
 t_case "tracers exit cleanly on SIGINT" case_stop
@@ -556,4 +612,7 @@ for name in ev agg; do
 	echo "# $name: $(grep -c . "$TR/$name.out") lines; first ones:"
 	grep -m 12 -E '^(PKT|DROP|@)' "$TR/$name.out" | sed 's/^/#   /'
 done
+echo "# drops after decryption (stage inner):"
+grep -m 2 -E '^DROP .* stage=inner ' "$TR/ev.out" | sed 's/^/#   /'
+grep -E '^@drop\[[0-9]+, inner, ' "$TR/agg.out" | tail -n2 | sed 's/^/#   /'
 t_done
