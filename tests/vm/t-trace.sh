@@ -157,6 +157,46 @@ EOF
 	t_json "$(summary ev)" '[j["sas"][0][k] for k in ("packets", "drops", "path")]' '[13, 3, "software"]'
 }
 
+# A decrypted packet dropped by the receiver's policy check (its inbound
+# policy wants reqid 9, the SA has reqid 1: XfrmInTmplMismatch), which the
+# script reports from kfree_skb without following the packet past
+# xfrm_rcv_cb: in -j events mode one packet object per datagram (none for
+# the drop) and a drop object at stage inner, seq 0; in aggregate mode the
+# drops under the same names. The kernel's counter is the oracle.
+case_live_inner_drop() {
+	D=$(mktemp -d)
+	t_defer rm -rf "$D"
+	ns_pair
+	natt_transport 0x3000
+	ip -n "$B" xfrm policy update src 10.0.0.1/32 dst 10.0.0.2/32 dir in priority 100 \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 9 mode transport
+	live_start agg -n "$B" -j trace live --spi 0x3000
+	live_start ev -n "$B" -j trace live --events --spi 0x3000
+	live_ready agg
+	live_ready ev
+	local before n c=XfrmInTmplMismatch
+	before=$(xfrm_stat "$B" $c)
+	udp_flow 5 "$D" 8
+	t_eq "$(wc -l <"$D/recv")" 0 "datagrams received"
+	n=$(($(xfrm_stat "$B" $c) - before))
+	t_eq "$n" 5 "$c moved once per datagram"
+	t_retry 60 events_is ev 'len(DR)' "$n" || t_fail "events: $(events ev 'len(DR)') drops of $n"
+	t_retry 60 sa_seen agg 0x3000 drops "$n" || t_fail "aggregate: no line with $n drops: $(tail -n2 "$D/agg.out")"
+	t_eq "$(live_stop agg)" 0 "aggregate: exit status after SIGINT ($(cat "$D/agg.err"))"
+	t_eq "$(live_stop ev)" 0 "events: exit status after SIGINT ($(cat "$D/ev.err"))"
+	t_eq "$(events ev '[p["seq"] for p in P]')" '[1, 2, 3, 4, 5]' "a packet object per datagram, none for the drops"
+	t_eq "$(events ev '[[d["seq"], d["stage"], "'$c'" in d["counter"].split("|"), d["where"].startswith("udp_queue_rcv")] for d in DR]')" \
+		"$(python3 -c 'import json; print(json.dumps([[0, "inner", True, True]] * 5))')" \
+		"drop objects: seq 0, stage inner, the counter, freed in udp_queue_rcv*"
+	local name
+	for name in agg ev; do
+		t_json "$(summary $name)" '[j["sas"][0][k] for k in ("spi", "packets", "drops", "path")]' \
+			"[$((0x3000)), 5, $n, \"software\"]"
+		t_json "$(summary $name)" '[(d["stage"], "'$c'" in d["counter"], d["count"]) for d in j["sas"][0]["drop_kinds"]]' \
+			'[["inner", true, '"$n"']]'
+	done
+}
+
 # --expect-path for CI: met (exit 0), the other path (exit 3 and why), no
 # packet at all (exit 3); --count and --duration end the runs by themselves;
 # without a tty and without -j the output is lines of text.
@@ -264,6 +304,7 @@ case_live_tui() {
 
 t_case "trace check: usable on Debian's kernel, every symbol present" case_check_usable
 t_case "trace live -j: aggregate and events, NAT-T, replays dropped" case_live_json
+t_case "trace live -j: a drop by the policy check after decryption (stage inner)" case_live_inner_drop
 t_case "trace live --expect-path, --count, --duration, text lines" case_live_expect
 t_case "trace live on a terminal (tmux): row, keys, resize, restore; bpftrace dying" case_live_tui
 t_done
