@@ -362,7 +362,10 @@ static void emit(struct live *lv, const struct xc_tr_line *l)
 	case XC_TR_DROP:
 		if (lv->has_spi && l->spi != lv->spi)
 			return;
-		emit_packet(lv, l);
+		/* no hops: a packet the script no longer followed (stage inner,
+		 * dropped after xfrm_rcv_cb), whose packet object came already */
+		if (l->hops)
+			emit_packet(lv, l);
 		print_open_object(NULL);
 		print_string(PRINT_JSON, "event", NULL, "drop");
 		print_string(PRINT_ANY, "t", "%s", rel_time(lv, l->ns, t, sizeof(t)));

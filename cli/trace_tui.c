@@ -100,7 +100,7 @@ static const struct column {
 	{ "ESP_IN", { XC_HOP_ESP_INPUT, XC_HOP_ESP6_INPUT }, 2, 0 },
 	{ "TAIL", { XC_HOP_ESP_INPUT_TAIL, XC_HOP_ESP6_INPUT_TAIL }, 2, 0 },
 	{ "DONE2", { XC_HOP_ESP_INPUT_DONE2, XC_HOP_ESP6_INPUT_DONE2 }, 2, 0 },
-	{ "INNER", { XC_HOP_UDP_RCV, XC_HOP_UDPV6_RCV }, 2, 1 },
+	{ "DECAP", { XC_HOP_XFRM_RCV_CB }, 1, 0 },
 };
 #define N_HOP_COLS (sizeof(hop_cols) / sizeof(hop_cols[0]))
 #define HOP_W 7
@@ -250,7 +250,18 @@ static void draw_row(const struct xc_tr_sa *sa, const struct layout *L, bool sel
 		attroff(A_REVERSE);
 }
 
-/* The selected SA: every hop with its count, its drops. Returns lines used. */
+/* Whether any hop of that pass (0 outer, 1 inner) was counted. */
+static bool pass_seen(const struct xc_tr_counts *c, unsigned int pass)
+{
+	for (int i = 0; i < XC_HOP_N; i++)
+		if (c->hop[i][pass])
+			return true;
+	return false;
+}
+
+/* The selected SA: every hop with its count (the inner pass's only if one
+ * was seen: the script ends a packet at xfrm_rcv_cb), its drops. Returns
+ * lines used. */
 static int draw_detail(const struct xc_tr_sa *sa, int y, int h)
 {
 	int used = 0;
@@ -258,6 +269,8 @@ static int draw_detail(const struct xc_tr_sa *sa, int y, int h)
 	for (unsigned int pass = 0; pass < 2 && used < h; pass++) {
 		bool any = false;
 
+		if (pass && !pass_seen(&sa->c, pass))
+			break;
 		move(y + used, 0);
 		printw("%s:", pass ? "inner" : "outer");
 		for (int i = 0; i < XC_HOP_N; i++) {
@@ -313,7 +326,7 @@ static void draw_help(void)
 		"ENCAP xfrm4/6_udp_encap_rcv, RCV xfrm4/6_rcv(_encap) or GRO,",
 		"PACKETS xfrm_input, ESP_IN esp_input (software decryption),",
 		"TAIL esp_input_tail (the device decrypted: offload), DONE2",
-		"esp_input_done2, INNER the decrypted datagram back in udp_rcv.",
+		"esp_input_done2, DECAP xfrm_rcv_cb (decapsulated: the end).",
 		"PATH: software, offload, mixed or none; DROPS: freed packets",
 		"with the XfrmIn* counter the kernel moved.",
 		"",

@@ -12,7 +12,10 @@
 /* The functions the script reports, in the order a packet meets them
  * (IPv4 and IPv6 side by side; one packet meets only one family's). The
  * script's hops= mask has bit N for hop N on the outer pass and bit 32 + N
- * on the inner pass (the UDP hops only: N < XC_HOP_INNER_N). */
+ * on the inner pass (the UDP hops only: N < XC_HOP_INNER_N). The script as
+ * it is now ends a packet at xfrm_rcv_cb: it sets neither the
+ * transport_finish bits nor the inner pass's, which earlier versions set
+ * (their output still parses). */
 enum xc_tr_hop {
 	XC_HOP_UDP_RCV,
 	XC_HOP_UDPV6_RCV,

@@ -19,8 +19,9 @@
 #   kfprintf, kfcount   printf and count with kfunc (fentry) probes on the
 #            same five functions instead of kprobes
 #   kprobe1, kfunc1     a single empty probe on xfrm_input: a kprobe, a kfunc
-#   kprobe12, kfunc12   empty probes on the 12 functions xfrm-rx.bt probes on
-#            this path (15 runs a packet: the UDP ones run twice)
+#   kprobe12, kfunc12   empty probes on 12 functions of this path (those an
+#            earlier xfrm-rx.bt followed a packet through; 15 runs a packet:
+#            the UDP ones run twice)
 #   bt:FILE  bpftrace FILE (a variant of a script, say), traced once it
 #            prints a line starting with READY
 # Each tracer is started once per round and condition, and the blast begins
@@ -54,7 +55,7 @@ SIZE=${XFRMCTL_BENCH_SIZE:-64}
 BUDGET=${XFRMCTL_BENCH_BUDGET:-1500}
 read -r -a CONDS <<<"${XFRMCTL_BENCH_CONDS:-agg events printf count}"
 SPI=0x1000
-HOPS=13 # events mode, NAT-T transport: a packet's 10 outer hops, 3 inner
+HOPS=9 # events mode, NAT-T: a packet's hops, udp_rcv to xfrm_rcv_cb
 READY_SECS=400
 A=bench-a B=bench-b
 work=$(mktemp -d)

@@ -28,11 +28,13 @@ natt_transport() {
 		dir in priority 10
 }
 
-# udp_flow COUNT OUTDIR: COUNT datagrams A:7777 -> B:7777 while B holds an
-# ESP-in-UDP socket on 4500; B's received numbers go to OUTDIR/recv.
+# udp_flow COUNT OUTDIR [SECS]: COUNT datagrams A:7777 -> B:7777 while B
+# holds an ESP-in-UDP socket on 4500; B's received numbers go to
+# OUTDIR/recv. B's receiver waits SECS (default 20) at most: less when
+# none is meant to arrive.
 udp_flow() {
-	local count=$1 dir=$2
-	ip netns exec "$B" "$T_TOP/tests/lib/udp.py" recv 10.0.0.2 7777 "$count" 20 --encap 4500 \
+	local count=$1 dir=$2 secs=${3:-20}
+	ip netns exec "$B" "$T_TOP/tests/lib/udp.py" recv 10.0.0.2 7777 "$count" "$secs" --encap 4500 \
 		>"$dir/recv" 2>"$dir/recv.err" &
 	local rpid=$!
 	t_retry 10 grep -q listening "$dir/recv.err" || t_fail "receiver did not start: $(cat "$dir/recv.err")"

@@ -164,6 +164,43 @@ static void test_drop(void **state)
 	assert_string_equal(l.counter, "-");
 }
 
+/* The script as it is now ends a packet at xfrm_rcv_cb: the NAT-T packet
+ * as it printed it in the test guest (9 hops, none of the inner pass), its
+ * aggregate key, and the longest counter it names (a drop after
+ * decryption without an audit hook: the trailer, or a check after the
+ * replay recheck). */
+static void test_ends_at_rcv_cb(void **state)
+{
+	static const char *const want[] = {
+		"udp_rcv",	   "__udp4_lib_rcv", "udp_queue_rcv_skb", "xfrm4_udp_encap_rcv",
+		"xfrm4_rcv_encap", "xfrm_input",     "esp_input",	  "esp_input_done2",
+		"xfrm_rcv_cb",
+	};
+	struct xc_tr_line l;
+	struct xc_tr_packet p;
+
+	(void)state;
+	l = parse_ok("PKT 117289380121 skb=0xffff88800505db00 spi=0x00001000 seq=1 encap=2 "
+		     "hops=0x514155 err=0 spiarg=0x00000000");
+	xc_tr_packet(&l, &p);
+	assert_int_equal(p.n_outer, 9);
+	for (size_t i = 0; i < 9; i++)
+		assert_string_equal(xc_tr_hop_name(p.outer[i]), want[i]);
+	assert_int_equal(p.n_inner, 0);
+	assert_true(p.decrypted);
+	assert_false(p.offload);
+	assert_true(p.has_err);
+	l = parse_ok("@pkt[4096, 2, 5325141]: 20");
+	assert_int_equal(l.hops, 0x514155);
+	l = parse_ok("DROP 1 skb=0x1 spi=0x00001000 seq=3 encap=2 stage=crypto where=xfrm_input reason=2 "
+		     "counter=XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError hops=0x114155 err=0");
+	assert_int_equal(l.kind, XC_TR_DROP);
+	assert_string_equal(l.counter, "XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError");
+	l = parse_ok("@drop[4096, crypto, XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError, 2]: 1");
+	assert_int_equal(l.kind, XC_TR_AGG_DROP);
+	assert_string_equal(l.counter, "XfrmInStateProtoError|XfrmInStateModeError|XfrmInHdrError");
+}
+
 static void test_other_lines(void **state)
 {
 	struct xc_tr_line l;
@@ -373,11 +410,81 @@ static void test_model_aggregate(void **state)
 	assert_int_equal(m.n, 0);
 }
 
+/* The decrypted packet dropped by the policy check after xfrm_rcv_cb
+ * (stage inner): not followed, so no hops and seq 0; its packet was
+ * counted at xfrm_rcv_cb already. The DROP and @drop lines as the test
+ * guest printed them (6.1, t-trace-scripts.sh, SPI 0x9000, an inbound
+ * template of another reqid; reason 13 is 6.1's XFRM_POLICY); the PKT line
+ * is the NAT-T one above with that SPI. */
+#define INNER_PKT                                                                                  \
+	"PKT 85850082382 skb=0xffff8880051fdf00 spi=0x00009000 seq=1 encap=2 hops=0x514155 err=0 "    \
+	"spiarg=0x00000000"
+#define INNER_DROP                                                                                 \
+	"DROP 85862082382 skb=0xffff8880051fdf00 spi=0x00009000 seq=0 encap=2 stage=inner "          \
+	"where=udp_queue_rcv_one_skb reason=13 counter=XfrmInTmplMismatch|XfrmInPolBlock|XfrmInNoPols " \
+	"hops=0x0 err=0"
+#define INNER_AGG_DROP "@drop[36864, inner, XfrmInTmplMismatch|XfrmInPolBlock|XfrmInNoPols, 13]: 5"
+
+static void test_drop_inner(void **state)
+{
+	struct xc_tr_model m;
+	struct xc_tr_sa *sa;
+	struct xc_tr_line l;
+	struct xc_tr_packet p;
+
+	(void)state;
+	l = parse_ok(INNER_DROP);
+	assert_int_equal(l.kind, XC_TR_DROP);
+	assert_int_equal(l.spi, 0x9000);
+	assert_int_equal(l.seq, 0);
+	assert_int_equal(l.hops, 0);
+	assert_string_equal(l.stage, "inner");
+	assert_string_equal(l.counter, "XfrmInTmplMismatch|XfrmInPolBlock|XfrmInNoPols");
+	xc_tr_packet(&l, &p);
+	assert_int_equal(p.n_outer, 0);
+	assert_false(p.has_path);
+	assert_false(p.has_err);
+
+	/* events: the packet once (its PKT line), then its drop */
+	xc_tr_model_init(&m);
+	feed(&m, "READY xfrm-rx mode=events port=4500");
+	feed(&m, INNER_PKT);
+	feed(&m, INNER_DROP);
+	sa = xc_tr_model_find(&m, 0x9000);
+	assert_non_null(sa);
+	assert_int_equal(xc_tr_packets(&sa->c), 1);
+	assert_int_equal(sa->c.hop[XC_HOP_XFRM_RCV_CB][0], 1);
+	assert_int_equal(sa->c.software, 1);
+	assert_int_equal(sa->c.last_seq, 1); /* not the drop's 0 */
+	assert_int_equal(sa->encap, 2);
+	assert_int_equal(sa->c.drops, 1);
+	assert_string_equal(sa->c.drop[0].stage, "inner");
+	assert_string_equal(sa->c.drop[0].where, "udp_queue_rcv_one_skb");
+	xc_tr_model_clear(&m);
+
+	/* aggregate: @drop only */
+	xc_tr_model_init(&m);
+	feed(&m, "READY xfrm-rx mode=aggregate port=4500");
+	feed(&m, "@pkt[36864, 2, 5325141]: 5");
+	feed(&m, INNER_AGG_DROP);
+	feed(&m, "@seq[36864]: 5");
+	feed(&m, "TICK 1000000000");
+	sa = xc_tr_model_find(&m, 0x9000);
+	assert_non_null(sa);
+	assert_int_equal(xc_tr_packets(&sa->c), 5);
+	assert_int_equal(sa->c.drops, 5);
+	assert_string_equal(sa->c.drop[0].stage, "inner");
+	assert_string_equal(sa->c.drop[0].counter, "XfrmInTmplMismatch|XfrmInPolBlock|XfrmInNoPols");
+	assert_int_equal(sa->c.last_seq, 5);
+	xc_tr_model_clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hops),	       cmocka_unit_test(test_packet),
-		cmocka_unit_test(test_drop),	       cmocka_unit_test(test_other_lines),
+		cmocka_unit_test(test_drop),	       cmocka_unit_test(test_ends_at_rcv_cb),
+		cmocka_unit_test(test_drop_inner),	       cmocka_unit_test(test_other_lines),
 		cmocka_unit_test(test_bad_lines),      cmocka_unit_test(test_model_events),
 		cmocka_unit_test(test_model_aggregate),
 	};
