@@ -92,16 +92,40 @@ static ssize_t next_line(struct reader *r, char **line)
 	}
 }
 
-/* Run one line (argv: room for its words); *blank says it held no command
- * (blank, or a comment). Returns the exit code. */
-static int run_line(char *line, char **argv, bool *blank)
+/* What run_line() says besides an exit code. */
+enum {
+	LINE_BLANK = -1,  /* no command: blank, or a comment */
+	LINE_QUEUED = -2, /* counted when the queue is sent */
+	LINE_NOT_RUN = -3, /* a queued line before it failed: the batch stops */
+};
+
+/* Whether a line surely holds no command (the splitter has the last word:
+ * this only spares sending the queue for blank lines and comments). */
+static bool surely_blank(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return !*line || *line == '#';
+}
+
+/* Run one line (argv: room for its words): an exit code, or LINE_*. */
+static int run_line(char *line, size_t lineno, char **argv, struct batch_tally *t, bool queue)
 {
 	struct xc_err xe;
 	int argc, rc;
 
-	*blank = false;
-	/* most lines of a big batch: state add, read whole */
-	if ((rc = state_add_text(line)) >= 0)
+	if (surely_blank(line))
+		return LINE_BLANK;
+	if (queue) {
+		/* most lines of a big batch: plain state add, sent many at once */
+		if ((rc = state_add_queue(line, lineno, t)) >= 0)
+			return rc == EXIT_OK ? LINE_QUEUED : rc;
+		/* every other line waits for those queued before it */
+		state_add_flush(t);
+		if (batch_stopped(t))
+			return LINE_NOT_RUN;
+	}
+	if ((rc = state_add_text(line)) >= 0) /* state update, --dry-run */
 		return rc;
 	argc = xc_split_line(line, argv, MAX_WORDS, &xe);
 	if (argc < 0) {
@@ -109,8 +133,26 @@ static int run_line(char *line, char **argv, bool *blank)
 		return EXIT_USAGE;
 	}
 	argv[argc] = NULL;
-	*blank = argc == 0;
-	return argc ? cli_run(argc, argv) : EXIT_OK;
+	return argc ? cli_run(argc, argv) : LINE_BLANK;
+}
+
+/* The last line of the summary of a batch that had failures. */
+static void say_tally(const struct batch_tally *t)
+{
+	if (t->lost_from)
+		err_msg("batch: stopped: the kernel's answers to lines %zu to %zu were lost (%s): "
+			"whether they were applied is unknown; %zu command%s before them applied",
+			t->lost_from, t->lost_to, strerror(t->lost_err), t->applied,
+			t->applied == 1 ? "" : "s");
+	else if (t->failed && !t->force && t->kept_after)
+		err_msg("batch: stopped at line %zu; %zu command%s before it applied, and %zu after it (see above)",
+			t->first_failed, t->applied, t->applied == 1 ? "" : "s", t->kept_after);
+	else if (t->failed && !t->force)
+		err_msg("batch: stopped at line %zu; %zu command%s before it applied, nothing after it",
+			t->first_failed, t->applied, t->applied == 1 ? "" : "s");
+	else if (t->failed)
+		err_msg("batch: %zu command%s failed (the first at line %zu), %zu applied", t->failed,
+			t->failed == 1 ? "" : "s", t->first_failed, t->applied);
 }
 
 int batch_main(const char *path, bool force)
@@ -118,11 +160,11 @@ int batch_main(const char *path, bool force)
 	bool from_stdin = !strcmp(path, "-");
 	struct reader rd = { .fd = from_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC),
 			     .buf = malloc(READ_BUF), .cap = READ_BUF };
+	struct batch_tally t = { .force = force };
 	char *line = NULL, *argv[MAX_WORDS + 1];
-	size_t lineno = 0, applied = 0, failed = 0, first_failed = 0;
-	bool blank;
+	size_t lineno = 0;
 	ssize_t len;
-	int ret = EXIT_OK, rc;
+	int rc;
 
 	if (rd.fd < 0) {
 		err_msg("batch: cannot open '%s': %s", path, strerror(errno));
@@ -131,7 +173,7 @@ int batch_main(const char *path, bool force)
 	}
 	if (!rd.buf) {
 		err_msg("batch: %s", strerror(ENOMEM));
-		ret = EXIT_RUNTIME;
+		t.ret = EXIT_RUNTIME;
 		goto out;
 	}
 	/* '-' keys read stdin, unless the commands come from there */
@@ -139,36 +181,33 @@ int batch_main(const char *path, bool force)
 	while ((len = next_line(&rd, &line)) > 0) {
 		lineno++;
 		cli_err_line = lineno;
-		rc = run_line(line, argv, &blank);
+		rc = run_line(line, lineno, argv, &t, !G.dry_run);
 		explicit_bzero(line, (size_t)len); /* lines may hold keys */
-		if (blank)
+		if (rc == LINE_NOT_RUN || (rc == LINE_QUEUED && batch_stopped(&t)))
+			break;
+		if (rc < 0) /* blank, or queued */
 			continue;
 		if (rc == EXIT_OK) {
-			applied++;
+			t.applied++;
 			continue;
 		}
-		failed++;
-		if (!first_failed)
-			first_failed = lineno;
-		if (rc > ret)
-			ret = rc;
+		if (!t.failed++)
+			t.first_failed = lineno;
+		if (rc > t.ret)
+			t.ret = rc;
 		if (!force)
 			break;
 	}
+	state_add_flush(&t); /* (the lines queued last) */
 	cli_err_line = 0;
 	if (len < 0) {
 		err_msg("batch: reading '%s': %s", path, strerror((int)-len));
-		ret = EXIT_RUNTIME;
+		t.ret = EXIT_RUNTIME;
 	}
-	if (failed && !force)
-		err_msg("batch: stopped at line %zu; %zu command%s before it applied, nothing after it",
-			first_failed, applied, applied == 1 ? "" : "s");
-	else if (failed)
-		err_msg("batch: %zu command%s failed (the first at line %zu), %zu applied", failed,
-			failed == 1 ? "" : "s", first_failed, applied);
+	say_tally(&t);
 out:
 	reader_free(&rd);
 	if (!from_stdin)
 		close(rd.fd);
-	return ret;
+	return t.ret;
 }

@@ -46,6 +46,35 @@ int state_main(int argc, char **argv);
  * command's, messages included. Returns its exit code, or -1 for any other
  * line (nothing done: it is run as the others are). */
 int state_add_text(const char *line);
+
+/* What the lines of a batch came to. */
+struct batch_tally {
+	bool force;           /* go on past failures */
+	int ret;              /* the worst exit code */
+	size_t applied;       /* commands done */
+	size_t failed;        /* lines that failed */
+	size_t first_failed;  /* the first of them */
+	size_t kept_after;    /* lines after the first failure left applied (not --force) */
+	size_t lost_from, lost_to; /* lines whose answers were lost (lost_err) */
+	int lost_err;
+};
+
+/* Whether a batch must run no more lines. */
+static inline bool batch_stopped(const struct batch_tally *t)
+{
+	return t->lost_from || (t->failed && !t->force);
+}
+
+/* A batch line of plain `state add` (what xc_spec_sa_text reads) queued,
+ * to be sent with others in one message (lib/nl.h): returns EXIT_OK,
+ * another exit code after saying why, or -1 for any other line (nothing
+ * done). Queued lines are counted in t when sent, by state_add_flush() (by
+ * this call too, when the queue fills). */
+int state_add_queue(const char *line, size_t lineno, struct batch_tally *t);
+/* Send the queued lines and count them in t: refusals said (by their
+ * line), and in a batch that stops at the first, the lines after it that
+ * the kernel applied all the same removed again. */
+void state_add_flush(struct batch_tally *t);
 int policy_main(int argc, char **argv);
 
 /* The NETLINK_XFRM socket, opened on first use and shared by the commands

@@ -487,24 +487,177 @@ static inline const char *word_then_spaces(const char *s, const char *w, size_t 
 
 #define WORD_THEN_SPACES(s, lit) word_then_spaces(s, lit, sizeof(lit) - 1)
 
-int state_add_text(const char *line)
+/* If line starts with "state add " (update: or "state update "), what
+ * follows, else NULL; *update says which. */
+static const char *add_line_args(const char *line, bool with_update, bool *update)
 {
 	const char *s = line, *args;
-	bool update;
 
 	while (*s == ' ')
 		s++;
 	if (!(s = WORD_THEN_SPACES(s, "state")))
-		return -1;
+		return NULL;
+	*update = false;
 	if ((args = WORD_THEN_SPACES(s, "add")))
-		update = false;
-	else if ((args = WORD_THEN_SPACES(s, "update")))
-		update = true;
-	else
-		return -1;
-	if (!xc_spec_sa_text(args, &add_sa_buf))
+		return args;
+	if (with_update && (args = WORD_THEN_SPACES(s, "update")))
+		*update = true;
+	return args;
+}
+
+int state_add_text(const char *line)
+{
+	const char *args;
+	bool update;
+
+	if (!(args = add_line_args(line, true, &update)) || !xc_spec_sa_text(args, &add_sa_buf))
 		return -1;
 	return add_parsed(update);
+}
+
+/* ---- a batch's plain adds, sent many at once ---- */
+
+/* What is kept of a queued SA, to name it in a message and to remove it
+ * again (the keys are not). */
+struct queued_sa {
+	size_t line;
+	bool failed;
+	bool has_mark, has_if_id;
+	uint8_t proto;
+	uint16_t family;
+	uint32_t spi, if_id;
+	xfrm_address_t daddr, saddr;
+	struct xfrm_mark mark;
+};
+
+static struct queued_sa queue[XC_NL_QUEUE_MAX];
+static unsigned int queue_n;
+
+static void queue_keep(struct queued_sa *q, const struct xc_sa *sa, size_t line)
+{
+	*q = (struct queued_sa){
+		.line = line,
+		.has_mark = sa->has_mark,
+		.has_if_id = sa->has_if_id,
+		.proto = sa->info.id.proto,
+		.family = sa->info.family,
+		.spi = sa->info.id.spi,
+		.if_id = sa->if_id,
+		.daddr = sa->info.id.daddr,
+		.saddr = sa->info.saddr,
+		.mark = sa->mark,
+	};
+}
+
+/* The SA that q names, in add_sa_buf (clear between lines; the caller
+ * clears it again). */
+static struct xc_sa *queued_id(const struct queued_sa *q)
+{
+	struct xc_sa *id = &add_sa_buf;
+
+	id->info.id.proto = q->proto;
+	id->info.family = q->family;
+	id->info.id.spi = q->spi;
+	id->info.id.daddr = q->daddr;
+	id->info.saddr = q->saddr;
+	id->has_mark = q->has_mark;
+	id->mark = q->mark;
+	id->has_if_id = q->has_if_id;
+	id->if_id = q->if_id;
+	return id;
+}
+
+/* A queued line the kernel refused. Past the first failure of a batch
+ * that stops there, a line counts as never run: no message. */
+static void queued_refused(unsigned int i, int err, const struct xc_err *xe, void *arg)
+{
+	struct batch_tally *t = arg;
+	struct queued_sa *q = &queue[i];
+	int rc;
+
+	q->failed = true;
+	if (batch_stopped(t))
+		return;
+	cli_err_line = q->line;
+	if ((rc = cli_refused("state add", sa_name(queued_id(q)), err, xe, NULL)) > t->ret)
+		t->ret = rc;
+	xc_sa_clear(&add_sa_buf);
+	if (!t->failed++)
+		t->first_failed = q->line;
+}
+
+/* A queued line after the first failure that the kernel applied all the
+ * same: removed again, so that the kernel holds what it would had the
+ * lines gone one at a time. */
+static void queued_undo(struct xc_nl *nl, const struct queued_sa *q, struct batch_tally *t)
+{
+	struct xc_err xe;
+	int r = xc_sa_del(nl, queued_id(q), &xe);
+
+	if (r < 0 && r != -ESRCH && r != -ENOENT) { /* (gone already: as good) */
+		cli_err_line = q->line;
+		err_msg("state add: %s: added, and not removed again after line %zu failed: %s",
+			sa_name(&add_sa_buf), t->first_failed, strerror(-r));
+		t->kept_after++; /* (t->ret says a failure already) */
+	}
+	xc_sa_clear(&add_sa_buf);
+}
+
+void state_add_flush(struct batch_tally *t)
+{
+	size_t line = cli_err_line;
+	unsigned int n = queue_n;
+	struct xc_nl *nl;
+	int r;
+
+	if (!n)
+		return;
+	queue_n = 0;
+	nl = cli_nl("state add"); /* (open: the lines were queued on it) */
+	r = xc_nl_flush(nl, queued_refused, t);
+	if (r < 0) {
+		/* the kernel handled them, but what it said is lost */
+		t->lost_from = queue[0].line;
+		t->lost_to = queue[n - 1].line;
+		t->lost_err = -r;
+		t->ret = EXIT_RUNTIME;
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (queue[i].failed)
+			continue;
+		if (t->failed && !t->force && queue[i].line > t->first_failed)
+			queued_undo(nl, &queue[i], t);
+		else
+			t->applied++;
+	}
+out:
+	cli_err_line = line;
+}
+
+int state_add_queue(const char *line, size_t lineno, struct batch_tally *t)
+{
+	struct xc_sa *sa = &add_sa_buf;
+	struct xc_nl *nl;
+	const char *args;
+	bool update;
+	int r;
+
+	if (!(args = add_line_args(line, false, &update)) || !xc_spec_sa_text(args, sa))
+		return -1;
+	if (!(nl = cli_nl("state add"))) {
+		xc_sa_clear(sa);
+		return EXIT_RUNTIME;
+	}
+	queue_keep(&queue[queue_n], sa, lineno);
+	r = xc_sa_queue_add(nl, sa);
+	xc_sa_clear(sa);
+	if (r < 0)
+		return -1; /* (not for the queue after all: sent alone) */
+	queue_n++;
+	if (r == 1)
+		state_add_flush(t);
+	return EXIT_OK;
 }
 
 static int cmd_add(int argc, char **argv) { return do_add(argc, argv, false); }

@@ -24,10 +24,21 @@ struct xc_nl {
 	uint32_t port;
 	uint32_t seq;      /* the next request's number (libnl's first one) */
 	unsigned char *rx; /* replies, zeroed after each read: they carry keys */
-	unsigned char *tx; /* the request being built; all zero between requests */
-	size_t tx_len;     /* bytes of tx written since xc_nl_req() */
+	/* tx: the queued requests (q_len bytes), then the request being
+	 * built (tx_len bytes); all zero past them */
+	unsigned char *tx;
+	size_t q_len, tx_len;
+	size_t q_last;     /* where the last queued request starts */
+	unsigned int q_n;  /* requests queued */
+	uint32_t q_seq;    /* the first one's number; the others follow it */
 	bool tx_full;      /* a put did not fit: the request is not sent */
 };
+
+/* The request being built. */
+static inline unsigned char *req_at(const struct xc_nl *nl)
+{
+	return nl->tx + nl->q_len;
+}
 
 void xc_err_set(struct xc_err *err, const char *fmt, ...)
 {
@@ -86,19 +97,25 @@ void xc_wipe(void *p, size_t n)
 	}
 }
 
-ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len)
+/* xc_nl_recv_batch() with recvmsg's flags. */
+static ssize_t recv_batch(int fd, void *buf, size_t len, int flags)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct sockaddr_nl from;
 	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
 			     .msg_iovlen = 1 };
-	ssize_t n = recvmsg(fd, &mh, 0);
+	ssize_t n = recvmsg(fd, &mh, flags);
 
 	if (n < 0)
 		return -errno;
 	if (mh.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
 	return from.nl_pid == 0 ? n : 0; /* only the kernel's count */
+}
+
+ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len)
+{
+	return recv_batch(fd, buf, len, 0);
 }
 
 int xc_nl_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max)
@@ -131,7 +148,7 @@ int xc_nl_open(struct xc_nl **out)
 	if (!nl)
 		return -ENOMEM;
 	nl->rx = malloc(XC_NL_RX_BUF);
-	nl->tx = calloc(1, XC_NL_TX_BUF);
+	nl->tx = calloc(1, XC_NL_QUEUE_BYTES + XC_NL_TX_BUF);
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk || !nl->rx || !nl->tx) {
 		err = -ENOMEM;
@@ -163,8 +180,8 @@ void xc_nl_close(struct xc_nl *nl)
 	 * interrupted dump leaves nothing behind either */
 	if (nl->rx)
 		xc_wipe(nl->rx, XC_NL_RX_BUF);
-	if (nl->tx)
-		explicit_bzero(nl->tx, nl->tx_len);
+	if (nl->tx) /* requests queued or built, never sent */
+		explicit_bzero(nl->tx, nl->q_len + nl->tx_len);
 	free(nl->rx);
 	free(nl->tx);
 	free(nl);
@@ -262,30 +279,27 @@ static int wait_replies(struct xc_nl *nl, uint32_t seq, xc_msg_cb cb, void *arg,
 	}
 }
 
-struct nlmsghdr *xc_nl_req(struct xc_nl *nl, uint16_t type, uint16_t flags, const void *hdr,
-			   size_t len)
+void xc_nl_req(struct xc_nl *nl, uint16_t type, uint16_t flags, const void *hdr, size_t len)
 {
-	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->tx;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)req_at(nl);
 
 	if (nl->tx_len) /* one built and never sent */
-		explicit_bzero(nl->tx, nl->tx_len);
-	nl->tx_full = false;
-	nl->tx_len = NLMSG_HDRLEN;
+		explicit_bzero(nlh, nl->tx_len);
+	nl->tx_len = 0;
+	/* (past a full queue there may be no room left) */
+	nl->tx_full = len > XC_NL_TX_BUF - NLMSG_HDRLEN || nl->q_len > XC_NL_QUEUE_BYTES;
+	if (nl->tx_full)
+		return;
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = (uint16_t)(flags | NLM_F_REQUEST);
-	if (len > XC_NL_TX_BUF - NLMSG_HDRLEN) {
-		nl->tx_full = true;
-		return nlh;
-	}
 	if (hdr)
-		memcpy(nl->tx + NLMSG_HDRLEN, hdr, len);
-	nl->tx_len += NLMSG_ALIGN(len);
-	return nlh;
+		memcpy((unsigned char *)nlh + NLMSG_HDRLEN, hdr, len);
+	nl->tx_len = NLMSG_HDRLEN + NLMSG_ALIGN(len);
 }
 
 void *xc_nl_reserve(struct xc_nl *nl, uint16_t type, size_t len)
 {
-	struct nlattr *a = (struct nlattr *)(nl->tx + nl->tx_len);
+	struct nlattr *a = (struct nlattr *)(req_at(nl) + nl->tx_len);
 
 	/* tx_len and the buffer's size are multiples of 4: what fits aligned */
 	if (nl->tx_full || len > XC_NL_TX_BUF || NLA_HDRLEN + len > XC_NL_TX_BUF - nl->tx_len) {
@@ -317,36 +331,146 @@ void *xc_nl_put_u8(struct xc_nl *nl, uint16_t type, uint8_t v)
 	return xc_nl_put(nl, type, &v, sizeof(v));
 }
 
-int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err)
+/* Finish the request built since xc_nl_req() (its length, number and
+ * port, as libnl's nl_complete_msg() does: the next number, counted here
+ * from libnl's first, since no other request goes through libnl) and
+ * return its number; *len gets its length. */
+static uint32_t req_finish(struct xc_nl *nl, size_t *len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)req_at(nl);
+
+	*len = nl->tx_len;
+	nlh->nlmsg_len = (uint32_t)nl->tx_len;
+	nlh->nlmsg_seq = nl->seq;
+	nlh->nlmsg_pid = nl->port;
+	nl->tx_len = 0;
+	return nl->seq++;
+}
+
+/* Send len bytes of tx to the kernel, then zero them (they may hold keys;
+ * xc_wipe: a queue's are many KiB). Returns 0 or -errno. */
+static int send_tx(struct xc_nl *nl, size_t len)
 {
 	static const struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->tx;
-	size_t len = nl->tx_len;
-	uint32_t seq;
 	ssize_t n;
 
-	if (err)
-		err->msg[0] = '\0';
-	if (nl->tx_full) {
-		explicit_bzero(nl->tx, len);
-		nl->tx_len = 0;
-		return -EMSGSIZE;
-	}
-	/* as libnl's nl_complete_msg() does: its port, the next number (from
-	 * libnl's first, counted here: no other request goes through libnl),
-	 * and an ACK asked for (a dump that starts sends none; NLM_F_DUMP
-	 * cannot be tested for here, its bits are NLM_F_EXCL's and
-	 * NLM_F_REPLACE's) */
-	seq = nl->seq++;
-	nlh->nlmsg_len = (uint32_t)len;
-	nlh->nlmsg_seq = seq;
-	nlh->nlmsg_pid = nl->port;
-	nlh->nlmsg_flags |= NLM_F_ACK;
 	do
 		n = sendto(nl->fd, nl->tx, len, 0, (const struct sockaddr *)&kernel, sizeof(kernel));
 	while (n < 0 && errno == EINTR);
 	n = n < 0 ? -errno : 0;
-	explicit_bzero(nl->tx, len); /* it may hold keys */
+	xc_wipe(nl->tx, len);
+	return (int)n;
+}
+
+/* A request that cannot be sent (it did not fit, or requests are queued
+ * before it): zeroed and dropped; returns err. */
+static int req_drop(struct xc_nl *nl, int err)
+{
+	explicit_bzero(req_at(nl), nl->tx_len);
 	nl->tx_len = 0;
-	return n < 0 ? (int)n : wait_replies(nl, seq, cb, arg, err);
+	return err;
+}
+
+int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)req_at(nl);
+	size_t len;
+	uint32_t seq;
+	int r;
+
+	if (err)
+		err->msg[0] = '\0';
+	if (nl->tx_full)
+		return req_drop(nl, -EMSGSIZE);
+	if (nl->q_n) /* it would overtake them */
+		return req_drop(nl, -EBUSY);
+	/* an ACK asked for, as libnl does (a dump that starts sends none;
+	 * NLM_F_DUMP cannot be tested for here, its bits are NLM_F_EXCL's
+	 * and NLM_F_REPLACE's) */
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	seq = req_finish(nl, &len);
+	r = send_tx(nl, len);
+	return r < 0 ? r : wait_replies(nl, seq, cb, arg, err);
+}
+
+int xc_nl_queue(struct xc_nl *nl)
+{
+	size_t len;
+	uint32_t seq;
+
+	if (nl->tx_full)
+		return req_drop(nl, -EMSGSIZE);
+	nl->q_last = nl->q_len;
+	seq = req_finish(nl, &len); /* no ACK asked for: the kernel answers failures only */
+	if (!nl->q_n++)
+		nl->q_seq = seq;
+	nl->q_len += len;
+	return nl->q_n >= XC_NL_QUEUE_MAX || nl->q_len > XC_NL_QUEUE_BYTES;
+}
+
+/* The answers to the queued requests q_seq… (n of them) in one batch:
+ * fail() for each refusal; returns 1 once the last one has answered, 0 to
+ * read on, -EBADMSG. */
+static int queue_answers(const unsigned char *buf, size_t len, uint32_t port, uint32_t seq0,
+			 unsigned int n, xc_fail_cb fail, void *arg)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	const struct nlmsgerr *e;
+	struct xc_err xe;
+	int rem = (int)len;
+	uint32_t i;
+
+	for (; NLMSG_OK(nlh, rem); nlh = NLMSG_NEXT(nlh, rem)) {
+		i = nlh->nlmsg_seq - seq0; /* (wraps past n for earlier numbers) */
+		if (nlh->nlmsg_pid != port || i >= n || nlh->nlmsg_type != NLMSG_ERROR)
+			continue; /* not an answer to these */
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			return -EBADMSG;
+		e = NLMSG_DATA(nlh);
+		if (e->error) {
+			xe.msg[0] = '\0';
+			ext_ack_text(nlh, e, &xe);
+			fail(i, e->error < 0 ? e->error : -e->error, &xe, arg);
+		}
+		if (i == n - 1)
+			return 1;
+	}
+	return 0;
+}
+
+int xc_nl_flush(struct xc_nl *nl, xc_fail_cb fail, void *arg)
+{
+	static const struct xc_err none = { "" };
+	unsigned int n = nl->q_n;
+	size_t len = nl->q_len;
+	ssize_t got;
+	int r;
+
+	if (!n)
+		return 0;
+	if (nl->tx_len) /* built and not queued: it goes */
+		req_drop(nl, 0);
+	((struct nlmsghdr *)(nl->tx + nl->q_last))->nlmsg_flags |= NLM_F_ACK;
+	nl->q_n = 0;
+	nl->q_len = 0;
+	r = send_tx(nl, len);
+	if (r < 0) { /* refused before the kernel read any of them */
+		for (unsigned int i = 0; i < n; i++)
+			fail(i, r, &none, arg);
+		return 0;
+	}
+	/* The kernel has handled every request before sendto() returns,
+	 * queueing its answers on the socket: whatever is not there now will
+	 * not come. */
+	for (;;) {
+		do
+			got = recv_batch(nl->fd, nl->rx, XC_NL_RX_BUF, MSG_DONTWAIT);
+		while (got == -EINTR || got == 0);
+		if (got < 0)
+			return got == -EAGAIN ? -EPROTO : (int)got;
+		r = queue_answers(nl->rx, (size_t)got, nl->port, nl->q_seq, n, fail, arg);
+		xc_wipe(nl->rx, (size_t)got);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 }

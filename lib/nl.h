@@ -49,9 +49,8 @@ typedef int (*xc_msg_cb)(const struct nlmsghdr *nlh, void *arg);
 
 /* Start a request of type with flags (NLM_F_REQUEST and NLM_F_ACK are
  * added, as libnl does; a dump that starts sends no ACK) and the fixed
- * header hdr of len bytes (NULL: zeroes). Returns the message header. */
-struct nlmsghdr *xc_nl_req(struct xc_nl *nl, uint16_t type, uint16_t flags, const void *hdr,
-			   size_t len);
+ * header hdr of len bytes (NULL: zeroes). */
+void xc_nl_req(struct xc_nl *nl, uint16_t type, uint16_t flags, const void *hdr, size_t len);
 /* Append attribute type with len bytes of payload, left zero for the
  * caller to fill; returns the payload, or NULL if the request is full. */
 void *xc_nl_reserve(struct xc_nl *nl, uint16_t type, size_t len);
@@ -64,6 +63,35 @@ void *xc_nl_put_u8(struct xc_nl *nl, uint16_t type, uint8_t v);
  * case) and read replies until the kernel's ACK, NLMSG_DONE or an error;
  * data messages go to cb (may be NULL). Returns 0 or -errno. */
 int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err);
+
+/* Requests sent many at once, for batches: fewer system calls, and a
+ * system call under the test guest's emulated CPU costs more user time
+ * than building a request. xc_nl_queue() ends the request built since
+ * xc_nl_req() and keeps it; xc_nl_flush() sends all those kept in one
+ * sendto(). The kernel handles them in order, each whatever became of the
+ * ones before it, answering only those it refuses and then the last one.
+ * A caller that must not go on past a refusal has to undo what the kernel
+ * did with the requests after it. xc_nl_req_send() refuses to overtake
+ * queued requests (-EBUSY): flush them first. */
+#define XC_NL_QUEUE_MAX 64	   /* requests */
+#define XC_NL_QUEUE_BYTES 49152 /* of requests; one of XC_NL_TX_BUF more always fits */
+
+/* Queue the request built: 1 if the queue is now full (flush before
+ * queueing another), 0 if not, -EMSGSIZE if the request did not fit (it is
+ * dropped). */
+int xc_nl_queue(struct xc_nl *nl);
+
+/* Called by xc_nl_flush() for each queued request the kernel refused, in
+ * order: i is its place in the queue (0: the first), err the -errno, xe
+ * the kernel's text if any. */
+typedef void (*xc_fail_cb)(unsigned int i, int err, const struct xc_err *xe, void *arg);
+
+/* Send the queued requests (their bytes are zeroed) and read the answers:
+ * 0 once every request is accounted for (those not given to fail were
+ * done; if the send itself failed, fail gets every one). -errno if the
+ * answers were lost (-ENOBUFS: the socket overran; -EPROTO: the kernel did
+ * not answer the last): which requests were done is then unknown. */
+int xc_nl_flush(struct xc_nl *nl, xc_fail_cb fail, void *arg);
 
 /* A buffer that holds any one batch of the kernel's replies or events
  * (its dumps come in up to 32 KiB). */

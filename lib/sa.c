@@ -143,6 +143,14 @@ int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_e
 	return r;
 }
 
+int xc_sa_queue_add(struct xc_nl *nl, const struct xc_sa *sa)
+{
+	if (sa->has_dir)
+		return -EINVAL; /* (it needs the reading back that xc_sa_add does) */
+	build_newsa(nl, sa, false);
+	return xc_nl_queue(nl);
+}
+
 /* GETSA and DELSA: struct xfrm_usersa_id + source address + mark. */
 static void build_id(struct xc_nl *nl, uint16_t type, const struct xc_sa *sa)
 {

@@ -93,6 +93,9 @@ void xc_sa_free(struct xc_sa *sa);
  * 6.10 ignores XFRMA_SA_DIR silently, and then the SA is removed again and
  * -EOPNOTSUPP returned. */
 int xc_sa_add(struct xc_nl *nl, const struct xc_sa *sa, bool update, struct xc_err *err);
+/* Queue the NEWSA of an SA without a direction (xc_nl_queue(): 1 when the
+ * queue is full, 0, or -errno), for xc_nl_flush() to send. */
+int xc_sa_queue_add(struct xc_nl *nl, const struct xc_sa *sa);
 int xc_sa_get(struct xc_nl *nl, const struct xc_sa *id, struct xc_sa **out, struct xc_err *err);
 int xc_sa_del(struct xc_nl *nl, const struct xc_sa *id, struct xc_err *err);
 /* Reserve an SPI in [min, max] for a larval SA (ALLOCSPI); *out gets it. */

@@ -6,7 +6,10 @@
  *     (dst 10.x.y.z, spi 0x1000+i, reqid i+1, tunnel, rfc4106(gcm(aes))),
  *     one request and its ACK each, from one message template patched in
  *     place: no text is parsed (the install floor; its user time is what
- *     the request/ACK round trips alone cost in user mode). */
+ *     the request/ACK round trips alone cost in user mode).
+ *   dumpfloor install-queued N [NETNS]: the same requests sent 64 to a
+ *     send(), only the last asking for an ACK, as xfrmctl -b sends plain
+ *     adds (the floor of that way of sending). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static unsigned char buf[65536];
+static _Alignas(8) unsigned char buf[65536]; /* (holds requests too) */
 
 static int enter_netns(const char *name)
 {
@@ -67,23 +70,53 @@ static int dump(int fd, int type)
 	}
 }
 
-static int install(int fd, unsigned long count)
+/* The answers to requests first..last (sequence numbers): 0 once the
+ * last has answered, 1 after saying what failed. */
+static int answers(int fd, unsigned int first, unsigned int last)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		int rem = (int)n;
+
+		if (n < 0) {
+			perror("dumpfloor: recv");
+			return 1;
+		}
+		for (; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
+			int err = *(int *)NLMSG_DATA(h);
+
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > last)
+				continue;
+			if (err) {
+				fprintf(stderr, "dumpfloor: SA %u: %s\n", h->nlmsg_seq - 1, strerror(-err));
+				return 1;
+			}
+			if (h->nlmsg_seq == last)
+				return 0;
+		}
+	}
+}
+
+/* Install count SAs, per requests to a send() (1: each with its ACK). */
+static int install(int fd, unsigned long count, unsigned int per)
 {
 	static const unsigned char key[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 					     17, 18, 19, 20 };
-	struct {
+	struct msg {
 		struct nlmsghdr h;
 		struct xfrm_usersa_info info;
 		struct nlattr a;
 		struct xfrm_algo_aead aead;
 		unsigned char key[sizeof(key)];
-	} m; /* no padding: 16 + 224 + 4 + 72 + 20 bytes */
+	} m, *q = (struct msg *)buf; /* no padding: 16 + 224 + 4 + 72 + 20 bytes */
 	struct xfrm_usersa_info *p = &m.info;
+	unsigned int k = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.h.nlmsg_len = (unsigned int)(offsetof(typeof(m), key) + sizeof(key));
 	m.h.nlmsg_type = XFRM_MSG_NEWSA;
-	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
 	p->family = AF_INET;
 	p->saddr.a4 = htonl(0x0a000001);
 	p->id.proto = IPPROTO_ESP;
@@ -98,27 +131,22 @@ static int install(int fd, unsigned long count)
 	m.aead.alg_icv_len = 128;
 	memcpy(m.key, key, sizeof(key));
 	for (unsigned long i = 0; i < count; i++) {
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-		ssize_t n;
-
 		m.h.nlmsg_seq = (unsigned int)i + 1;
 		p->id.daddr.a4 = htonl(0x0a000000 | (unsigned int)(1 + i / 65536) << 16 |
 				       (unsigned int)(i % 65536));
 		p->id.spi = htonl(0x1000 + (unsigned int)i);
 		p->reqid = (unsigned int)i + 1;
-		if (send(fd, &m, m.h.nlmsg_len, 0) < 0) {
+		q[k++] = m;
+		if (k < per && i + 1 < count)
+			continue;
+		q[k - 1].h.nlmsg_flags |= NLM_F_ACK;
+		if (send(fd, q, k * sizeof(m), 0) < 0) {
 			perror("dumpfloor: send");
 			return 1;
 		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < (ssize_t)NLMSG_LENGTH(sizeof(int)) || h->nlmsg_type != NLMSG_ERROR) {
-			fprintf(stderr, "dumpfloor: no ACK for SA %lu\n", i);
+		if (answers(fd, (unsigned int)(i + 2 - k), (unsigned int)i + 1))
 			return 1;
-		}
-		if (*(int *)NLMSG_DATA(h)) {
-			fprintf(stderr, "dumpfloor: SA %lu: %s\n", i, strerror(-*(int *)NLMSG_DATA(h)));
-			return 1;
-		}
+		k = 0;
 	}
 	printf("%lu SAs installed\n", count);
 	return 0;
@@ -126,11 +154,12 @@ static int install(int fd, unsigned long count)
 
 int main(int argc, char **argv)
 {
-	int inst = argc > 2 && !strcmp(argv[1], "install");
+	int queued = argc > 2 && !strcmp(argv[1], "install-queued");
+	int inst = queued || (argc > 2 && !strcmp(argv[1], "install"));
 	int ns = inst ? 3 : 2, fd;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: dumpfloor sa|policy [NETNS] | install N [NETNS]\n");
+		fprintf(stderr, "usage: dumpfloor sa|policy [NETNS] | install|install-queued N [NETNS]\n");
 		return 2;
 	}
 	/* enter the namespace as xfrmctl -n and ip -n do */
@@ -142,6 +171,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (inst)
-		return install(fd, strtoul(argv[2], NULL, 10));
+		return install(fd, strtoul(argv[2], NULL, 10), queued ? 64 : 1);
 	return dump(fd, !strcmp(argv[1], "policy") ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA);
 }

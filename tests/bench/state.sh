@@ -2,7 +2,9 @@
 # Benchmark of xfrmctl state against ip xfrm, inside the test guest (make
 # bench). Every ratio is of figures measured in this same run.
 #   install N SAs (a distinct dst each): xfrmctl -b vs ip -batch, beside
-#     the floor: the same SAs sent as prebuilt requests (dumpfloor install)
+#     the floors: the same SAs sent as prebuilt requests, each with its ACK
+#     as ip sends them (dumpfloor install), and 64 to a send() as xfrmctl -b
+#     sends plain adds (dumpfloor install-queued)
 #   list M SAs: xfrmctl state list (text, -j) vs ip xfrm state list vs the
 #     floor (a raw dump that only counts bytes)
 #   instructions (callgrind, when valgrind is there): user-mode instructions
@@ -138,6 +140,10 @@ for r in $(seq "$R"); do
 	rec "$I" "$r" floor "$FLOOR" install "$N" bench-f
 	check_sas bench-f "$N" "dumpfloor install"
 	ip netns del bench-f
+	fresh_ns bench-f
+	rec "$I" "$r" floorq "$FLOOR" install-queued "$N" bench-f
+	check_sas bench-f "$N" "dumpfloor install-queued"
+	ip netns del bench-f
 done
 fresh_ns bench-1k
 x_1k=$(measure "$X" -n bench-1k -b "$work/x1k.batch")
@@ -146,11 +152,12 @@ header "install $N SAs, a distinct dst each"
 row "$I" ip "ip -batch"
 row "$I" x "xfrmctl -b"
 row "$I" floor "floor: prebuilt requests"
+row "$I" floorq "floor: the same, 64 a send()"
 row1 "xfrmctl -b (1000 SAs, for RSS)" "$x_1k"
 verdict "wall xfrmctl/ip" "$(ratio "$I" x ip wall)" 0.90
 verdict "user CPU xfrmctl/ip" "$(ratio "$I" x ip user)" 0.25
 echo "  (by round: wall $("$MP" ratios "$I" x ip wall); user $("$MP" ratios "$I" x ip user))"
-echo "  (user CPU floor/ip: $(ratio "$I" floor ip user): what sending the requests alone costs in user mode)"
+echo "  (user CPU floor/ip: $(ratio "$I" floor ip user), 64 a send() $(ratio "$I" floorq ip user): what sending the requests alone costs in user mode)"
 verdict "xfrmctl peak RSS at $N (MB)" "$(python3 -c "print(round($(med "$I" x maxrss_kb)/1024, 1))")" 8
 echo "  xfrmctl peak RSS: $(field "$x_1k" maxrss_kb) KB at 1000 SAs, $(med "$I" x maxrss_kb | cut -d. -f1) KB at $N"
 echo "  ip peak RSS: $(med "$I" ip maxrss_kb | cut -d. -f1) KB at $N"

@@ -206,8 +206,72 @@ xfrmctl: batch: 3 commands failed (the first at line 2), 2 applied" "--force: me
 	t_json "$("$X" -n "$ns" -j state list)" 'sorted(s["spi"] for s in j)' '[1025, 1028]'
 }
 
+# Plain adds go to the kernel up to 64 in one message, which the kernel
+# handles whole: lines 1-150 (SPI 0x1000 + line), line 100 a duplicate of
+# line 10 and, with FORCE, line 140 of line 20.
+queued_file() {
+	local f=$1 force=${2:-} i spi
+	for i in $(seq 1 150); do
+		spi=$((0x1000 + i))
+		[ "$i" = 100 ] && spi=$((0x1000 + 10))
+		[ -n "$force" ] && [ "$i" = 140 ] && spi=$((0x1000 + 20))
+		printf 'state add %s spi 0x%x aead rfc4106(gcm(aes)) %s 128\n' "$ID" "$spi" "$KEY_GCM128"
+	done >"$f"
+}
+
+# Stopping at line 100 (the second message: lines 65-128) leaves exactly
+# lines 1-99: lines 101-128, which the kernel added, are removed again.
+case_batch_queued_stop() {
+	local ns f want
+	ns=$(ns_new a)
+	f=$(mktemp)
+	queued_file "$f"
+	t_run "$X" -n "$ns" -b "$f"
+	t_eq "$rc" 1 "exit status"
+	t_eq "$err" "xfrmctl: line 100: state add: SA esp spi 0x0000100a dst 10.0.0.2: File exists
+xfrmctl: batch: stopped at line 100; 99 commands before it applied, nothing after it" "messages"
+	want=$(python3 -c 'print(list(range(0x1001, 0x1000 + 100)))')
+	t_json "$("$X" -n "$ns" -j state list)" 'sorted(s["spi"] for s in j)' "$want"
+	t_eq "$(ip -n "$ns" xfrm state count | awk '{ print $NF }')" 99 "ip's count"
+}
+
+case_batch_queued_force() {
+	local ns f want
+	ns=$(ns_new a)
+	f=$(mktemp)
+	queued_file "$f" force
+	t_run "$X" -n "$ns" -b "$f" --force
+	t_eq "$rc" 1 "exit status"
+	t_eq "$err" "xfrmctl: line 100: state add: SA esp spi 0x0000100a dst 10.0.0.2: File exists
+xfrmctl: line 140: state add: SA esp spi 0x00001014 dst 10.0.0.2: File exists
+xfrmctl: batch: 2 commands failed (the first at line 100), 148 applied" "messages"
+	want=$(python3 -c 'print([s for s in range(0x1001, 0x1000 + 151) if s not in (0x1000 + 100, 0x1000 + 140)])')
+	t_json "$("$X" -n "$ns" -j state list)" 'sorted(s["spi"] for s in j)' "$want"
+}
+
+# A line of another kind waits for the adds queued before it: add, delete
+# and add again the same SA, with another algorithm.
+case_batch_queued_order() {
+	local ns
+	ns=$(ns_new a)
+	t_run "$X" -n "$ns" -b - <<-EOF
+		state add $ID spi 0x501 aead rfc4106(gcm(aes)) $KEY_GCM128 128
+		state add $ID spi 0x502 aead rfc4106(gcm(aes)) $KEY_GCM128 128
+		state delete $ID spi 0x501
+		state add $ID spi 0x501 enc cbc(aes) $KEY_AES128 auth hmac(sha256) $KEY_SHA256
+		state get $ID spi 0x502
+	EOF
+	t_eq "$rc" 0 "exit status"
+	t_eq "$err" "" "no message"
+	t_json "$("$X" -n "$ns" -j state list)" \
+		'sorted((s["spi"], "aead" in s, "enc" in s) for s in j)' '[[1281, false, true], [1282, true, false]]'
+}
+
 t_case "batch: stops at the first bad line, says what was applied" case_batch_stops
 t_case "batch --force: goes on, counts failures" case_batch_force
 t_case "batch: a kernel refusal names the line and the SA" case_batch_kernel_refusal
 t_case "batch of plain lines (read whole): the same messages and counts" case_batch_plain_lines
+t_case "batch of 150 queued adds stopping at line 100: lines 1-99 in the kernel, no more" case_batch_queued_stop
+t_case "batch of 150 queued adds --force: two refusals said by line, 148 applied" case_batch_queued_force
+t_case "batch: a delete waits for the adds queued before it" case_batch_queued_order
 t_done
