@@ -23,6 +23,9 @@ struct reader {
 	char *buf;
 	size_t cap, start, end; /* unread bytes: buf[start..end) */
 	bool eof;
+	/* the lines queued, sent before each read (which may wait for a
+	 * writer waiting on them: `producer | xfrmctl -b -`) */
+	struct batch_tally *queued;
 };
 
 /* Zero the bytes not yet used (the lines before them were zeroed once
@@ -82,6 +85,8 @@ static ssize_t next_line(struct reader *r, char **line)
 			return 0;
 		if (r->end + 1 >= r->cap && make_room(r) < 0)
 			return -ENOMEM;
+		if (r->queued)
+			state_add_flush(r->queued);
 		n = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -139,7 +144,13 @@ static int run_line(char *line, size_t lineno, char **argv, struct batch_tally *
 /* The last line of the summary of a batch that had failures. */
 static void say_tally(const struct batch_tally *t)
 {
-	if (t->lost_from)
+	if (t->lost_from && t->failed)
+		err_msg("batch: stopped: the kernel's answers to lines %zu to %zu were lost (%s): "
+			"whether they were applied is unknown; before them %zu command%s failed "
+			"(the first at line %zu), %zu applied",
+			t->lost_from, t->lost_to, strerror(t->lost_err), t->failed,
+			t->failed == 1 ? "" : "s", t->first_failed, t->applied);
+	else if (t->lost_from)
 		err_msg("batch: stopped: the kernel's answers to lines %zu to %zu were lost (%s): "
 			"whether they were applied is unknown; %zu command%s before them applied",
 			t->lost_from, t->lost_to, strerror(t->lost_err), t->applied,
@@ -178,10 +189,16 @@ int batch_main(const char *path, bool force)
 	}
 	/* '-' keys read stdin, unless the commands come from there */
 	cli_key_in = from_stdin ? NULL : stdin;
+	if (!G.dry_run)
+		rd.queued = &t;
 	while ((len = next_line(&rd, &line)) > 0) {
+		if (batch_stopped(&t)) { /* (by the lines sent before the read) */
+			explicit_bzero(line, (size_t)len);
+			break;
+		}
 		lineno++;
 		cli_err_line = lineno;
-		rc = run_line(line, lineno, argv, &t, !G.dry_run);
+		rc = run_line(line, lineno, argv, &t, rd.queued != NULL);
 		explicit_bzero(line, (size_t)len); /* lines may hold keys */
 		if (rc == LINE_NOT_RUN || (rc == LINE_QUEUED && batch_stopped(&t)))
 			break;
@@ -193,8 +210,7 @@ int batch_main(const char *path, bool force)
 		}
 		if (!t.failed++)
 			t.first_failed = lineno;
-		if (rc > t.ret)
-			t.ret = rc;
+		batch_worst(&t, rc);
 		if (!force)
 			break;
 	}
@@ -202,7 +218,7 @@ int batch_main(const char *path, bool force)
 	cli_err_line = 0;
 	if (len < 0) {
 		err_msg("batch: reading '%s': %s", path, strerror((int)-len));
-		t.ret = EXIT_RUNTIME;
+		batch_worst(&t, EXIT_RUNTIME);
 	}
 	say_tally(&t);
 out:

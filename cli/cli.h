@@ -59,6 +59,13 @@ struct batch_tally {
 	int lost_err;
 };
 
+/* Keep the worst exit code of a batch's lines. */
+static inline void batch_worst(struct batch_tally *t, int rc)
+{
+	if (rc > t->ret)
+		t->ret = rc;
+}
+
 /* Whether a batch must run no more lines. */
 static inline bool batch_stopped(const struct batch_tally *t)
 {

@@ -472,16 +472,13 @@ static int do_add(int argc, char **argv, bool update)
 }
 
 /* If the word at s is the n bytes of w and spaces follow: what follows
- * them, else NULL. (Inline: a literal's bytes compared as constants.) */
+ * them, else NULL. */
 static inline const char *word_then_spaces(const char *s, const char *w, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != w[i]) /* (a NUL differs: nothing past it is read) */
-			return NULL;
-	if (s[n] != ' ')
+	if (!(s = xc_word_is(s, w, n)) || *s != ' ')
 		return NULL;
-	for (s += n; *s == ' '; s++)
-		;
+	while (*s == ' ')
+		s++;
 	return s;
 }
 
@@ -573,14 +570,12 @@ static void queued_refused(unsigned int i, int err, const struct xc_err *xe, voi
 {
 	struct batch_tally *t = arg;
 	struct queued_sa *q = &queue[i];
-	int rc;
 
 	q->failed = true;
 	if (batch_stopped(t))
 		return;
 	cli_err_line = q->line;
-	if ((rc = cli_refused("state add", sa_name(queued_id(q)), err, xe, NULL)) > t->ret)
-		t->ret = rc;
+	batch_worst(t, cli_refused("state add", sa_name(queued_id(q)), err, xe, NULL));
 	xc_sa_clear(&add_sa_buf);
 	if (!t->failed++)
 		t->first_failed = q->line;
@@ -592,12 +587,14 @@ static void queued_refused(unsigned int i, int err, const struct xc_err *xe, voi
 static void queued_undo(struct xc_nl *nl, const struct queued_sa *q, struct batch_tally *t)
 {
 	struct xc_err xe;
+	char what[160];
 	int r = xc_sa_del(nl, queued_id(q), &xe);
 
 	if (r < 0 && r != -ESRCH && r != -ENOENT) { /* (gone already: as good) */
 		cli_err_line = q->line;
-		err_msg("state add: %s: added, and not removed again after line %zu failed: %s",
-			sa_name(&add_sa_buf), t->first_failed, strerror(-r));
+		snprintf(what, sizeof(what), "%s: added, and not deleted again after line %zu failed",
+			 sa_name(&add_sa_buf), t->first_failed);
+		cli_refused("state add", what, r, &xe, NULL);
 		t->kept_after++; /* (t->ret says a failure already) */
 	}
 	xc_sa_clear(&add_sa_buf);
@@ -608,19 +605,30 @@ void state_add_flush(struct batch_tally *t)
 	size_t line = cli_err_line;
 	unsigned int n = queue_n;
 	struct xc_nl *nl;
+	bool sent;
 	int r;
 
 	if (!n)
 		return;
 	queue_n = 0;
 	nl = cli_nl("state add"); /* (open: the lines were queued on it) */
-	r = xc_nl_flush(nl, queued_refused, t);
-	if (r < 0) {
+	r = xc_nl_flush(nl, queued_refused, t, &sent);
+	if (r < 0 && sent) {
 		/* the kernel handled them, but what it said is lost */
 		t->lost_from = queue[0].line;
 		t->lost_to = queue[n - 1].line;
 		t->lost_err = -r;
-		t->ret = EXIT_RUNTIME;
+		batch_worst(t, EXIT_RUNTIME);
+		goto out;
+	}
+	if (r < 0) { /* none sent: each line failed */
+		cli_err_line = 0;
+		err_msg("batch: lines %zu to %zu: state add: not sent to the kernel: %s",
+			queue[0].line, queue[n - 1].line, strerror(-r));
+		if (!t->failed)
+			t->first_failed = queue[0].line;
+		t->failed += t->force ? n : 1; /* (without --force, the rest were never run) */
+		batch_worst(t, EXIT_RUNTIME);
 		goto out;
 	}
 	for (unsigned int i = 0; i < n; i++) {

@@ -142,7 +142,7 @@ int xc_nl_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb
 int xc_nl_open(struct xc_nl **out)
 {
 	struct xc_nl *nl;
-	int one = 1, err;
+	int one = 1, rcvbuf = XC_NL_QUEUE_MAX * 4096, err;
 
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
@@ -160,9 +160,14 @@ int xc_nl_open(struct xc_nl **out)
 	nl->fd = nl_socket_get_fd(nl->sk);
 	nl->port = nl_socket_get_local_port(nl->sk);
 	nl->seq = nl_socket_use_seq(nl->sk);
-	/* The kernel's error text, and errors without a copy of our request. */
+	/* The kernel's error text, and errors without a copy of our request
+	 * (best effort: a kernel without them sends longer errors). */
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* room for the answers to a whole queue refused (each answer takes
+	 * about 1 KiB of the buffer, however short), past libnl's 32 KiB; the
+	 * kernel caps it at net.core.rmem_max */
+	setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	*out = nl;
 	nl = NULL;
 out:
@@ -380,10 +385,10 @@ int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err
 
 	if (err)
 		err->msg[0] = '\0';
-	if (nl->tx_full)
-		return req_drop(nl, -EMSGSIZE);
 	if (nl->q_n) /* it would overtake them */
 		return req_drop(nl, -EBUSY);
+	if (nl->tx_full)
+		return req_drop(nl, -EMSGSIZE);
 	/* an ACK asked for, as libnl does (a dump that starts sends none;
 	 * NLM_F_DUMP cannot be tested for here, its bits are NLM_F_EXCL's
 	 * and NLM_F_REPLACE's) */
@@ -438,27 +443,25 @@ static int queue_answers(const unsigned char *buf, size_t len, uint32_t port, ui
 	return 0;
 }
 
-int xc_nl_flush(struct xc_nl *nl, xc_fail_cb fail, void *arg)
+int xc_nl_flush(struct xc_nl *nl, xc_fail_cb fail, void *arg, bool *sent)
 {
-	static const struct xc_err none = { "" };
 	unsigned int n = nl->q_n;
 	size_t len = nl->q_len;
 	ssize_t got;
 	int r;
 
+	*sent = false;
 	if (!n)
 		return 0;
-	if (nl->tx_len) /* built and not queued: it goes */
+	if (nl->tx_len) /* built and not queued: dropped (see nl.h) */
 		req_drop(nl, 0);
 	((struct nlmsghdr *)(nl->tx + nl->q_last))->nlmsg_flags |= NLM_F_ACK;
 	nl->q_n = 0;
 	nl->q_len = 0;
 	r = send_tx(nl, len);
-	if (r < 0) { /* refused before the kernel read any of them */
-		for (unsigned int i = 0; i < n; i++)
-			fail(i, r, &none, arg);
-		return 0;
-	}
+	if (r < 0) /* refused before the kernel read any of them */
+		return r;
+	*sent = true;
 	/* The kernel has handled every request before sendto() returns,
 	 * queueing its answers on the socket: whatever is not there now will
 	 * not come. */

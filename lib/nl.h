@@ -47,9 +47,9 @@ typedef int (*xc_msg_cb)(const struct nlmsghdr *nlh, void *arg);
  * the puts past the end return NULL and xc_nl_req_send() -EMSGSIZE. */
 #define XC_NL_TX_BUF 16384
 
-/* Start a request of type with flags (NLM_F_REQUEST and NLM_F_ACK are
- * added, as libnl does; a dump that starts sends no ACK) and the fixed
- * header hdr of len bytes (NULL: zeroes). */
+/* Start a request of type with flags (NLM_F_REQUEST is added, and NLM_F_ACK
+ * when it is sent alone, as libnl does: a dump that starts sends no ACK)
+ * and the fixed header hdr of len bytes (NULL: zeroes). */
 void xc_nl_req(struct xc_nl *nl, uint16_t type, uint16_t flags, const void *hdr, size_t len);
 /* Append attribute type with len bytes of payload, left zero for the
  * caller to fill; returns the payload, or NULL if the request is full. */
@@ -74,7 +74,10 @@ int xc_nl_req_send(struct xc_nl *nl, xc_msg_cb cb, void *arg, struct xc_err *err
  * did with the requests after it. xc_nl_req_send() refuses to overtake
  * queued requests (-EBUSY): flush them first. */
 #define XC_NL_QUEUE_MAX 64	   /* requests */
-#define XC_NL_QUEUE_BYTES 49152 /* of requests; one of XC_NL_TX_BUF more always fits */
+#define XC_NL_QUEUE_BYTES 32768 /* of requests; one of XC_NL_TX_BUF more always fits */
+/* A queue is sent in one sendto(), which the kernel takes up to the
+ * socket's send buffer less 32 bytes: libnl's 32 KiB, which it doubles. */
+_Static_assert(XC_NL_QUEUE_BYTES + XC_NL_TX_BUF <= 2 * 32768 - 32, "a queue fits one sendto()");
 
 /* Queue the request built: 1 if the queue is now full (flush before
  * queueing another), 0 if not, -EMSGSIZE if the request did not fit (it is
@@ -86,12 +89,13 @@ int xc_nl_queue(struct xc_nl *nl);
  * the kernel's text if any. */
 typedef void (*xc_fail_cb)(unsigned int i, int err, const struct xc_err *xe, void *arg);
 
-/* Send the queued requests (their bytes are zeroed) and read the answers:
- * 0 once every request is accounted for (those not given to fail were
- * done; if the send itself failed, fail gets every one). -errno if the
- * answers were lost (-ENOBUFS: the socket overran; -EPROTO: the kernel did
- * not answer the last): which requests were done is then unknown. */
-int xc_nl_flush(struct xc_nl *nl, xc_fail_cb fail, void *arg);
+/* Send the queued requests (their bytes are zeroed) and read the answers.
+ * A request built and not queued is dropped. Returns 0 once every request
+ * is accounted for: those not given to fail were done. Else -errno, and
+ * *sent says which failed: the send (false: the kernel did none of them),
+ * or reading the answers (true: -ENOBUFS, the socket overran; -EPROTO, the
+ * kernel did not answer the last; -EBADMSG): which were done is unknown. */
+int xc_nl_flush(struct xc_nl *nl, xc_fail_cb fail, void *arg, bool *sent);
 
 /* A buffer that holds any one batch of the kernel's replies or events
  * (its dumps come in up to 32 KiB). */

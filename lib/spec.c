@@ -1017,18 +1017,6 @@ static const char *text_alg(const char *s, enum xc_alg_kind kind, bool has_icv,
 enum text_kw { KW_SRC, KW_DST, KW_PROTO, KW_SPI, KW_REQID, KW_MODE, KW_WINDOW, KW_AEAD, KW_ENC,
 	       KW_AUTH, KW_AUTH_TRUNC, KW_NONE };
 
-/* If the word at s is the n bytes of name: its end, else NULL. Inline,
- * so that a literal's bytes are compared as constants. */
-static inline const char *word_is(const char *s, const char *name, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != name[i]) /* (a NUL differs: nothing past it is read) */
-			return NULL;
-	return s[n] == ' ' || !s[n] ? s + n : NULL;
-}
-
-#define WORD_IS(s, lit) word_is(s, lit, sizeof(lit) - 1)
-
 /* The keyword at *s (*s moved past it), told by its first byte first. */
 static enum text_kw text_kw(const char **s)
 {
@@ -1037,27 +1025,27 @@ static enum text_kw text_kw(const char **s)
 
 	switch (*w) {
 	case 's':
-		kw = (e = WORD_IS(w, "src")) ? KW_SRC : (e = WORD_IS(w, "spi")) ? KW_SPI : KW_NONE;
+		kw = (e = XC_WORD_IS(w, "src")) ? KW_SRC : (e = XC_WORD_IS(w, "spi")) ? KW_SPI : KW_NONE;
 		break;
 	case 'd':
-		kw = (e = WORD_IS(w, "dst")) ? KW_DST : KW_NONE;
+		kw = (e = XC_WORD_IS(w, "dst")) ? KW_DST : KW_NONE;
 		break;
 	case 'p':
-		kw = (e = WORD_IS(w, "proto")) ? KW_PROTO : KW_NONE;
+		kw = (e = XC_WORD_IS(w, "proto")) ? KW_PROTO : KW_NONE;
 		break;
 	case 'r':
-		kw = (e = WORD_IS(w, "reqid")) ? KW_REQID :
-		     (e = WORD_IS(w, "replay-window")) ? KW_WINDOW : KW_NONE;
+		kw = (e = XC_WORD_IS(w, "reqid")) ? KW_REQID :
+		     (e = XC_WORD_IS(w, "replay-window")) ? KW_WINDOW : KW_NONE;
 		break;
 	case 'm':
-		kw = (e = WORD_IS(w, "mode")) ? KW_MODE : KW_NONE;
+		kw = (e = XC_WORD_IS(w, "mode")) ? KW_MODE : KW_NONE;
 		break;
 	case 'a':
-		kw = (e = WORD_IS(w, "aead")) ? KW_AEAD : (e = WORD_IS(w, "auth")) ? KW_AUTH :
-		     (e = WORD_IS(w, "auth-trunc")) ? KW_AUTH_TRUNC : KW_NONE;
+		kw = (e = XC_WORD_IS(w, "aead")) ? KW_AEAD : (e = XC_WORD_IS(w, "auth")) ? KW_AUTH :
+		     (e = XC_WORD_IS(w, "auth-trunc")) ? KW_AUTH_TRUNC : KW_NONE;
 		break;
 	case 'e':
-		kw = (e = WORD_IS(w, "enc")) ? KW_ENC : KW_NONE;
+		kw = (e = XC_WORD_IS(w, "enc")) ? KW_ENC : KW_NONE;
 		break;
 	}
 	if (kw != KW_NONE)

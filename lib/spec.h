@@ -33,6 +33,19 @@ int xc_spec_sa(int argc, char **argv, struct xc_sa *sa, const struct xc_spec_opt
  * installing an SA from a batch cost in user mode. */
 int xc_spec_sa_text(const char *text, struct xc_sa *sa);
 
+/* For readers of unsplit text: if the word at s (up to a space or the
+ * end) is the n bytes of name, its end, else NULL. Inline, so that a
+ * literal's bytes are compared as constants. */
+static inline const char *xc_word_is(const char *s, const char *name, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != name[i]) /* (a NUL differs: nothing past it is read) */
+			return NULL;
+	return s[n] == ' ' || !s[n] ? s + n : NULL;
+}
+
+#define XC_WORD_IS(s, lit) xc_word_is(s, lit, sizeof(lit) - 1)
+
 /* state get|del: ID [mark MARK [mask MASK]] — dst, proto and spi required. */
 int xc_spec_sa_id(int argc, char **argv, struct xc_sa *sa, struct xc_err *err);
 

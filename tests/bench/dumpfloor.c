@@ -84,10 +84,12 @@ static int answers(int fd, unsigned int first, unsigned int last)
 			return 1;
 		}
 		for (; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
-			int err = *(int *)NLMSG_DATA(h);
+			int err;
 
-			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > last)
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > last ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(err)))
 				continue;
+			err = *(int *)NLMSG_DATA(h);
 			if (err) {
 				fprintf(stderr, "dumpfloor: SA %u: %s\n", h->nlmsg_seq - 1, strerror(-err));
 				return 1;
@@ -110,6 +112,7 @@ static int install(int fd, unsigned long count, unsigned int per)
 		struct xfrm_algo_aead aead;
 		unsigned char key[sizeof(key)];
 	} m, *q = (struct msg *)buf; /* no padding: 16 + 224 + 4 + 72 + 20 bytes */
+	struct msg *const many = q;
 	struct xfrm_usersa_info *p = &m.info;
 	unsigned int k = 0;
 
@@ -136,10 +139,16 @@ static int install(int fd, unsigned long count, unsigned int per)
 				       (unsigned int)(i % 65536));
 		p->id.spi = htonl(0x1000 + (unsigned int)i);
 		p->reqid = (unsigned int)i + 1;
-		q[k++] = m;
-		if (k < per && i + 1 < count)
-			continue;
-		q[k - 1].h.nlmsg_flags |= NLM_F_ACK;
+		if (per == 1) { /* (sent from where it is built) */
+			m.h.nlmsg_flags |= NLM_F_ACK;
+			q = &m;
+			k = 1;
+		} else {
+			q[k++] = m;
+			if (k < per && i + 1 < count)
+				continue;
+			q[k - 1].h.nlmsg_flags |= NLM_F_ACK;
+		}
 		if (send(fd, q, k * sizeof(m), 0) < 0) {
 			perror("dumpfloor: send");
 			return 1;
@@ -147,6 +156,7 @@ static int install(int fd, unsigned long count, unsigned int per)
 		if (answers(fd, (unsigned int)(i + 2 - k), (unsigned int)i + 1))
 			return 1;
 		k = 0;
+		q = many;
 	}
 	printf("%lu SAs installed\n", count);
 	return 0;

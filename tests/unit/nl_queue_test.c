@@ -97,6 +97,7 @@ static void test_failures_by_place(void **state)
 	struct fails f = { 0 };
 	uint32_t before = out_policies(nl);
 	unsigned int i, queued = 0, flushes = 0;
+	bool sent;
 	int r;
 
 	for (i = 0; i < 150; i++) {
@@ -106,7 +107,8 @@ static void test_failures_by_place(void **state)
 		queued++;
 		assert_int_equal(r, queued == XC_NL_QUEUE_MAX);
 		if (r == 1 || i == 149) {
-			assert_int_equal(xc_nl_flush(nl, record, &f), 0);
+			assert_int_equal(xc_nl_flush(nl, record, &f, &sent), 0);
+			assert_true(sent);
 			flushes++;
 			f.base = i + 1;
 			queued = 0;
@@ -128,13 +130,16 @@ static void test_no_overtaking(void **state)
 	struct xc_nl *nl = nl_or_skip(state);
 	struct fails f = { 0 };
 	uint32_t before = out_policies(nl);
+	bool sent = true;
 
-	assert_int_equal(xc_nl_flush(nl, record, &f), 0);
+	assert_int_equal(xc_nl_flush(nl, record, &f, &sent), 0);
+	assert_false(sent);
 	build_policy(nl, 1000);
 	assert_int_equal(xc_nl_queue(nl), 0);
 	build_policy(nl, 1001);
 	assert_int_equal(xc_nl_req_send(nl, NULL, NULL, NULL), -EBUSY);
-	assert_int_equal(xc_nl_flush(nl, record, &f), 0);
+	assert_int_equal(xc_nl_flush(nl, record, &f, &sent), 0);
+	assert_true(sent);
 	assert_int_equal(f.n, 0);
 	assert_int_equal(out_policies(nl), before + 1);
 	/* and the socket is in step again: a request alone goes */
@@ -165,6 +170,7 @@ static void test_all_refused(void **state)
 	struct xc_nl *nl = nl_or_skip(state);
 	struct refusals c = { 0 };
 	uint32_t before;
+	bool sent;
 
 	build_policy(nl, 2000);
 	assert_int_equal(xc_nl_req_send(nl, NULL, NULL, NULL), 0);
@@ -173,7 +179,7 @@ static void test_all_refused(void **state)
 		build_policy(nl, 2000);
 		assert_int_equal(xc_nl_queue(nl), i + 1 == XC_NL_QUEUE_MAX);
 	}
-	assert_int_equal(xc_nl_flush(nl, count_refusal, &c), 0);
+	assert_int_equal(xc_nl_flush(nl, count_refusal, &c, &sent), 0);
 	assert_int_equal(c.n, XC_NL_QUEUE_MAX);
 	assert_int_equal(out_policies(nl), before);
 }

@@ -249,12 +249,54 @@ xfrmctl: batch: 2 commands failed (the first at line 100), 148 applied" "message
 	t_json "$("$X" -n "$ns" -j state list)" 'sorted(s["spi"] for s in j)' "$want"
 }
 
+# A failure at the last line of a message (64) and at the first of the
+# next (65): lines 1-63 and 1-64 stay, nothing after them.
+case_batch_queued_edges() {
+	local ns f at i want
+	f=$(mktemp)
+	for at in 64 65; do
+		for i in $(seq 1 130); do
+			printf 'state add %s spi 0x%x aead rfc4106(gcm(aes)) %s 128\n' "$ID" \
+				$((0x1000 + (i == at ? 1 : i))) "$KEY_GCM128"
+		done >"$f"
+		ns=$(ns_new "l$at")
+		t_run "$X" -n "$ns" -b "$f"
+		t_eq "$rc" 1 "line $at: exit status"
+		t_eq "$err" "xfrmctl: line $at: state add: SA esp spi 0x00001001 dst 10.0.0.2: File exists
+xfrmctl: batch: stopped at line $at; $((at - 1)) commands before it applied, nothing after it" "line $at: messages"
+		want=$(python3 -c "print(list(range(0x1001, 0x1000 + $at)))")
+		t_json "$("$X" -n "$ns" -j state list)" 'sorted(s["spi"] for s in j)' "$want"
+	done
+}
+
+# From a pipe, a queued line is sent before xfrmctl waits for more: a
+# writer that waits for its SA before writing on sees it.
+case_batch_queued_pipe() {
+	local ns seen
+	ns=$(ns_new a)
+	seen=$(mktemp)
+	t_run "$X" -n "$ns" -b - < <(
+		echo "state add $ID spi 0x601 aead rfc4106(gcm(aes)) $KEY_GCM128 128"
+		for _ in $(seq 50); do
+			if ip -n "$ns" xfrm state get $ID spi 0x601 >/dev/null 2>&1; then
+				echo seen >"$seen"
+				break
+			fi
+			sleep 0.1
+		done
+		echo "state add $ID spi 0x602 aead rfc4106(gcm(aes)) $KEY_GCM128 128"
+	)
+	t_eq "$rc" 0 "exit status"
+	t_eq "$(cat "$seen")" seen "the first SA in the kernel before the second line was written"
+	t_json "$("$X" -n "$ns" -j state list)" 'sorted(s["spi"] for s in j)' '[1537, 1538]'
+}
+
 # A line of another kind waits for the adds queued before it: add, delete
 # and add again the same SA, with another algorithm.
 case_batch_queued_order() {
 	local ns
 	ns=$(ns_new a)
-	t_run "$X" -n "$ns" -b - <<-EOF
+	t_run "$X" -n "$ns" -j -b - <<-EOF
 		state add $ID spi 0x501 aead rfc4106(gcm(aes)) $KEY_GCM128 128
 		state add $ID spi 0x502 aead rfc4106(gcm(aes)) $KEY_GCM128 128
 		state delete $ID spi 0x501
@@ -263,6 +305,7 @@ case_batch_queued_order() {
 	EOF
 	t_eq "$rc" 0 "exit status"
 	t_eq "$err" "" "no message"
+	t_json "$out" '[j["spi"], j["aead"]["name"]]' '[1282, "rfc4106(gcm(aes))"]'
 	t_json "$("$X" -n "$ns" -j state list)" \
 		'sorted((s["spi"], "aead" in s, "enc" in s) for s in j)' '[[1281, false, true], [1282, true, false]]'
 }
@@ -274,4 +317,6 @@ t_case "batch of plain lines (read whole): the same messages and counts" case_ba
 t_case "batch of 150 queued adds stopping at line 100: lines 1-99 in the kernel, no more" case_batch_queued_stop
 t_case "batch of 150 queued adds --force: two refusals said by line, 148 applied" case_batch_queued_force
 t_case "batch: a delete waits for the adds queued before it" case_batch_queued_order
+t_case "batch: a failure at the last line of a message and at the first of the next" case_batch_queued_edges
+t_case "batch from a pipe: a queued line is sent before reading on" case_batch_queued_pipe
 t_done
