@@ -187,6 +187,7 @@ verdict "text list / floor" "$(ratio "$L" text floor wall)" 2
 verdict "JSON list / floor" "$(ratio "$L" json floor wall)" 3
 echo "  (by round: text $("$MP" ratios "$L" text floor wall); JSON $("$MP" ratios "$L" json floor wall))"
 verdict "ip / xfrmctl text" "$(ratio "$L" ip text wall)" 10 ge
+echo "  (by round: $("$MP" ratios "$L" ip text wall); ip/floor $(ratio "$L" ip floor wall))"
 echo "  peak RSS: xfrmctl text $(med "$L" text maxrss_kb | cut -d. -f1) KB ($(field "$x_10k" maxrss_kb) KB at $N SAs), JSON $(med "$L" json maxrss_kb | cut -d. -f1) KB, ip $(med "$L" ip maxrss_kb | cut -d. -f1) KB"
 ip netns del bench-l
 
