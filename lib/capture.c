@@ -43,7 +43,7 @@ struct xc_capture {
 	int end;            /* 1: not yet; else 0 or -errno */
 	struct xc_err end_err;
 	enum xc_prefetch prefetch;
-	size_t pf;          /* XC_PREFETCH_STREAM: asked for up to here */
+	size_t pf;          /* asked for up to here (HEADERS: guessed) */
 	_Atomic size_t populated; /* page tables filled (or being filled) up to here */
 	_Atomic size_t released;  /* pages let go up to here */
 };
@@ -477,12 +477,18 @@ static void prefetch_ahead(struct xc_capture *cap, size_t rec)
 	size_t to;
 
 	if (cap->prefetch == XC_PREFETCH_HEADERS) {
-		for (size_t j = 0, o = cap->off; j < PF_RECORDS && cap->size - o >= 128; j++, o += rec) {
+		size_t o = cap->off;
+
+		/* not again where the guesses of the records before went
+		 * (as far as pf): with records of one size, one new record
+		 * a call, not PF_RECORDS */
+		if (cap->pf > o)
+			o += (cap->pf - o + rec - 1) / rec * rec;
+		for (; o < cap->off + PF_RECORDS * rec && o + 128 <= cap->size; o += rec) {
 			__builtin_prefetch(cap->map + o);
 			__builtin_prefetch(cap->map + o + 64);
-			if (cap->size - o - 128 < rec)
-				break;
 		}
+		cap->pf = o;
 		return;
 	}
 	to = cap->size - cap->off > PF_STREAM ? cap->off + PF_STREAM : cap->size;
