@@ -11,7 +11,8 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 # The binary links only MAIN_PKGS; verify's libraries and trace live's
 # ncurses are its plugins' (below), so that state, policy and monitor start
-# without loading them. The unit tests link everything.
+# without loading them (and verify loads libpcap only when it needs it).
+# The unit tests link everything.
 MAIN_PKGS := libnl-3.0 libnl-xfrm-3.0
 VERIFY_PKGS := libcrypto libpcap
 TUI_PKGS := ncursesw
@@ -87,10 +88,16 @@ $(BUILD)/plugins.dyn: $(PLUGIN_OBJ) $(MAIN_OBJ)
 	$(Q){ echo '{'; comm -12 $@.want $@.have | sed 's/.*/\t&;/'; echo '};'; } >$@
 	$(Q)rm -f $@.want $@.have
 
+# (libpcap is not linked: lib/capture.c loads it when needed, by the soname
+# of the one found here)
+PCAP_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libpcap)/libpcap.so 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }')
+$(BUILD)/lib/capture.o: CFLAGS += -DXC_PCAP_SONAME='"$(or $(PCAP_SONAME),libpcap.so)"'
+
 $(BUILD)/plugins/verify.so: $(VERIFY_OBJ)
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -shared -o $@ $^ $(shell $(PKG_CONFIG) --libs $(VERIFY_PKGS))
+	$(Q)$(CC) $(LDFLAGS) -shared -o $@ $^ $(shell $(PKG_CONFIG) --libs libcrypto)
 
 $(BUILD)/plugins/trace-tui.so: $(TUI_OBJ)
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@
 #include <linux/udp.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -119,15 +120,22 @@ struct item {
 	int err;
 };
 
-static volatile sig_atomic_t stop;
-static struct xc_capture *live_cap;
+/* Set by the signal handler, which runs in any of the threads: atomic
+ * (lock-free, so safe in a handler), not only volatile, which orders
+ * nothing between threads. */
+static _Atomic int stop;
+static struct xc_capture *_Atomic live_cap;
 
 static void on_signal(int sig)
 {
+	struct xc_capture *cap = atomic_load_explicit(&live_cap, memory_order_acquire);
+	int e = errno; /* (libpcap's break may set it) */
+
 	(void)sig;
-	stop = 1;
-	if (live_cap)
-		xc_capture_break(live_cap);
+	atomic_store_explicit(&stop, 1, memory_order_relaxed);
+	if (cap)
+		xc_capture_break(cap);
+	errno = e;
 }
 
 /* ---- the SAs ---- */
@@ -504,7 +512,8 @@ static int next_packet(struct reader *rd, const struct vstate *st)
 
 	if (rd->pending)
 		return 1;
-	if (rd->eof || stop || atomic_load_explicit(&rd->halt, memory_order_relaxed) ||
+	if (rd->eof || atomic_load_explicit(&stop, memory_order_relaxed) ||
+	    atomic_load_explicit(&rd->halt, memory_order_relaxed) ||
 	    (rd->count && st->esp >= rd->count)) {
 		rd->eof = true;
 		return 0;
@@ -587,7 +596,7 @@ static int run_serial(struct vstate *st, struct reader *rd)
 enum bstate { B_FREE, B_OPENING, B_OPENED };
 
 struct batch {
-	struct item items[BATCH];
+	struct item *items; /* BATCH of them, its cutter's (see work()) */
 	size_t n, used; /* items, and bytes of in */
 	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
 	uint8_t *in;    /* the packets, ARENA bytes (those not read in place) */
@@ -604,6 +613,10 @@ struct worker {
 	struct xc_esp_sa **esa; /* a clone of each SA, by index */
 	uint8_t *plain;  /* PKT_MAX bytes: the plaintexts it opens (see cut()) */
 	size_t dirty;    /* bytes of plain ever written */
+	/* the items of the batches it cuts, BATCH for each place in the
+	 * ring, and how many of each were ever used */
+	struct item *items;
+	size_t *items_used;
 };
 
 struct pool {
@@ -624,6 +637,10 @@ struct pool {
 	bool err_read;
 	bool err_setup; /* err: a thread could not set up */
 	bool go;    /* the threads started early may set up (pool_go()) */
+	/* the threads are started each on a CPU of its own (pool_start()),
+	 * then run on any of these */
+	bool placed;
+	cpu_set_t allowed;
 	size_t ready; /* threads but the caller's with their clones made */
 	const uint8_t *done; /* the end of the last batch turned */
 	struct worker *w; /* w[0]: the main thread's */
@@ -817,17 +834,17 @@ static void work(struct worker *w)
 		bool can_cut = !p->cutting && !p->eof && p->cut - p->turned < p->nb;
 
 		b = &p->ring[p->turned % p->nb];
-		if (!p->turning && p->turned < p->cut && b->state == B_OPENED &&
-		    (b->opener == w || !can_cut)) {
+		/* no turn before every thread has made its clones (a clone
+		 * reads the SA that the turns write: its counters, and its
+		 * contexts when an ESN guess was wrong); the cutting and the
+		 * opening need not wait (a thread opens with its own clones) */
+		if (!p->turning && p->ready == p->nw - 1 && p->turned < p->cut &&
+		    b->state == B_OPENED && (b->opener == w || !can_cut)) {
 			p->turning = true;
 			enough = false;
 			do {
 				pthread_mutex_unlock(&p->mu);
 				r = turn(p, b, &enough);
-				/* the capture's bytes up to the batch's end are done
-				 * with: let go in large steps (each one stops the
-				 * other threads for a flush of their TLBs) */
-				xc_capture_release(p->rd->cap, b->hi, RELEASE_STEP);
 				pthread_mutex_lock(&p->mu);
 				p->done = b->hi;
 				b->state = B_FREE;
@@ -846,11 +863,32 @@ static void work(struct worker *w)
 				p->quit = true;
 				halt_reading(p);
 			}
+			/* the capture's bytes up to the last batch's end are
+			 * done with: let go in large steps (each one stops the
+			 * other threads for a flush of their TLBs), after the
+			 * turns, which another thread may take meanwhile (a
+			 * step takes the better part of a millisecond) */
+			done = p->done;
+			pthread_cond_broadcast(&p->cv);
+			pthread_mutex_unlock(&p->mu);
+			xc_capture_release(p->rd->cap, done, RELEASE_STEP);
+			pthread_mutex_lock(&p->mu);
+			continue;
 		} else if (can_cut) {
-			b = &p->ring[p->cut % p->nb];
+			size_t at = p->cut % p->nb;
+
+			b = &p->ring[at];
+			/* the items the thread itself writes next (cutting and
+			 * opening) and most often reads (in the batch's turn):
+			 * its own, not the last ones of this place in the ring,
+			 * which may be in the cache of the thread that turned
+			 * them, to be fetched from there line by line */
+			b->items = w->items + at * BATCH;
 			p->cutting = true;
 			pthread_mutex_unlock(&p->mu);
 			r = cut(p->st, p->rd, b);
+			if (w->items_used[at] < b->n)
+				w->items_used[at] = b->n;
 			pthread_mutex_lock(&p->mu);
 			p->cutting = false;
 			if (r < 0)
@@ -901,22 +939,14 @@ static int worker_setup(struct worker *w)
 	const struct vstate *st = w->pool->st;
 	int r;
 
-	if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
+	if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)) ||
+	    !(w->items = malloc(w->pool->nb * BATCH * sizeof(*w->items))) ||
+	    !(w->items_used = calloc(w->pool->nb, sizeof(*w->items_used))))
 		return -ENOMEM;
 	for (size_t k = 0; k < st->n; k++)
 		if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
 			return r;
 	return 0;
-}
-
-/* Until every thread has made its clones, or one could not: a clone is
- * read from the SA that the turns write (its counters, and its contexts
- * when an ESN guess was wrong), so no turn may start before the last clone
- * is made. Called with p->mu held. */
-static void wait_ready(struct pool *p)
-{
-	while (p->ready < p->nw - 1 && !p->quit)
-		pthread_cond_wait(&p->cv, &p->mu);
 }
 
 /* Started before the SAs are read (pool_start()): waits for them and the
@@ -925,13 +955,17 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pool *p = w->pool;
+	bool go;
 	int r;
 
+	if (p->placed)
+		pthread_setaffinity_np(pthread_self(), sizeof(p->allowed), &p->allowed);
 	pthread_mutex_lock(&p->mu);
 	while (!p->go && !p->quit)
 		pthread_cond_wait(&p->cv, &p->mu);
+	go = p->go;
 	pthread_mutex_unlock(&p->mu);
-	if (!p->go)
+	if (!go)
 		return NULL;
 	if ((r = worker_setup(w)) < 0) {
 		pthread_mutex_lock(&p->mu);
@@ -948,7 +982,6 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&p->mu);
 	p->ready++;
 	pthread_cond_broadcast(&p->cv);
-	wait_ready(p);
 	pthread_mutex_unlock(&p->mu);
 	work(w);
 	return NULL;
@@ -977,6 +1010,11 @@ static void pool_free(struct pool *p)
 	for (size_t i = 0; i < p->nw; i++) {
 		for (size_t k = 0; p->w[i].esa && k < p->st->n; k++)
 			xc_esp_sa_free(p->w[i].esa[k]);
+		for (size_t b = 0; p->w[i].items_used && b < p->nb; b++)
+			for (size_t k = 0; k < p->w[i].items_used[b]; k++)
+				explicit_bzero(p->w[i].items[b * BATCH + k].head, HEAD);
+		free(p->w[i].items);
+		free(p->w[i].items_used);
 		free(p->w[i].esa);
 		if (p->w[i].plain)
 			explicit_bzero(p->w[i].plain, p->w[i].dirty);
@@ -985,8 +1023,6 @@ static void pool_free(struct pool *p)
 	for (size_t i = 0; p->ring && i < p->nb; i++) {
 		if (p->ring[i].out)
 			explicit_bzero(p->ring[i].out, p->ring[i].dirty);
-		for (size_t k = 0; k < BATCH; k++)
-			explicit_bzero(p->ring[i].items[k].head, HEAD);
 		free(p->ring[i].in);
 		free(p->ring[i].out);
 	}
@@ -1001,14 +1037,16 @@ static void pool_free(struct pool *p)
 }
 
 /* jobs threads in all: the caller's (w[0], run by it) and jobs - 1 more,
- * started here, before the SAs are read: they wait for pool_go(). So the
- * time a thread takes to start (and to be placed on a CPU of its own: a
- * thread woken is put on an idle CPU at once, one created not always)
- * passes while the caller reads the SAs. */
+ * started here, before the SAs are read: they wait for pool_go(). Each is
+ * started on a CPU other than the caller's and the others' (when there
+ * are CPUs enough), then let run anywhere again (worker_main()): as
+ * measured (2 virtual CPUs, Linux 6.18), a thread created without that
+ * was put on its creator's CPU, busy, and ran only 1 to 3 ms later, when
+ * it was moved to the idle one. */
 static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, struct pool **out)
 {
 	struct pool *p = calloc(1, sizeof(*p));
-	int r = -ENOMEM;
+	int r = -ENOMEM, cpu;
 
 	*out = NULL;
 	if (!p)
@@ -1023,8 +1061,27 @@ static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, s
 	p->nw = jobs; /* (pool_free() goes over nw workers) */
 	for (size_t i = 0; i < p->nw; i++)
 		p->w[i].pool = p;
+	cpu = sched_getcpu();
+	p->placed = cpu >= 0 && sched_getaffinity(0, sizeof(p->allowed), &p->allowed) == 0 &&
+		    CPU_ISSET(cpu, &p->allowed) && CPU_COUNT(&p->allowed) >= (int)jobs;
 	for (size_t i = 1; i < p->nw; i++) {
-		if ((r = -pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i])) < 0)
+		pthread_attr_t attr;
+		cpu_set_t one;
+
+		pthread_attr_init(&attr);
+		if (p->placed) {
+			do /* the next allowed CPU */
+				cpu = (cpu + 1) % CPU_SETSIZE;
+			while (!CPU_ISSET(cpu, &p->allowed));
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+		}
+		r = -pthread_create(&p->w[i].thread, &attr, worker_main, &p->w[i]);
+		pthread_attr_destroy(&attr);
+		if (r < 0 && p->placed) /* (the CPU went offline?) anywhere then */
+			r = -pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
+		if (r < 0)
 			goto out;
 		p->w[i].started = true;
 	}
@@ -1056,7 +1113,6 @@ static int pool_go(struct pool *p)
 	pthread_mutex_lock(&p->mu);
 	p->go = true;
 	pthread_cond_broadcast(&p->cv);
-	wait_ready(p); /* (a thread that could not set up has set quit) */
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }

@@ -1,8 +1,10 @@
 #include "capture.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -41,10 +43,84 @@ struct xc_capture {
 	int end;            /* 1: not yet; else 0 or -errno */
 	struct xc_err end_err;
 	enum xc_prefetch prefetch;
-	size_t pf;          /* XC_PREFETCH_STREAM: asked for up to here */
+	size_t pf;          /* asked for up to here (HEADERS: guessed) */
 	_Atomic size_t populated; /* page tables filled (or being filled) up to here */
 	_Atomic size_t released;  /* pages let go up to here */
 };
+
+/* libpcap is loaded when first needed (a pcapng file, an interface, a
+ * filter, a pcap written), not with the program: a classic pcap file is
+ * read without it, and loading it, with what it links (D-Bus, systemd,
+ * libgcrypt...), took half a millisecond of every run. Its functions are
+ * called through these pointers (dl_NAME for NAME). XC_PCAP_SONAME: the
+ * library the build found (Makefile); a program linked with libpcap
+ * itself (the tests) uses its own. */
+#ifndef XC_PCAP_SONAME
+#define XC_PCAP_SONAME "libpcap.so"
+#endif
+#define PCAP_FNS(X) \
+	X(pcap_activate) \
+	X(pcap_breakloop) \
+	X(pcap_close) \
+	X(pcap_compile) \
+	X(pcap_create) \
+	X(pcap_datalink) \
+	X(pcap_dump) \
+	X(pcap_dump_close) \
+	X(pcap_dump_file) \
+	X(pcap_dump_flush) \
+	X(pcap_dump_fopen) \
+	X(pcap_freecode) \
+	X(pcap_geterr) \
+	X(pcap_next_ex) \
+	X(pcap_offline_filter) \
+	X(pcap_open_dead) \
+	X(pcap_open_dead_with_tstamp_precision) \
+	X(pcap_open_offline) \
+	X(pcap_set_buffer_size) \
+	X(pcap_set_immediate_mode) \
+	X(pcap_set_promisc) \
+	X(pcap_set_snaplen) \
+	X(pcap_set_timeout) \
+	X(pcap_setfilter) \
+	X(pcap_setnonblock)
+#define X(f) static __typeof__(f) *dl_##f;
+PCAP_FNS(X)
+#undef X
+static pthread_once_t pcap_once = PTHREAD_ONCE_INIT;
+static char pcap_why[256]; /* why it could not be loaded; "" once it is */
+
+static void pcap_load(void)
+{
+	bool linked = dlsym(RTLD_DEFAULT, "pcap_open_offline");
+	void *h = linked ? RTLD_DEFAULT : dlopen(XC_PCAP_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *e;
+
+	if (!linked && !h) { /* (RTLD_DEFAULT is NULL) */
+		e = dlerror();
+		snprintf(pcap_why, sizeof(pcap_why), "%s", e ? e : XC_PCAP_SONAME);
+		return;
+	}
+#define X(f) \
+	if (!(dl_##f = (__typeof__(f) *)dlsym(h, #f))) { \
+		snprintf(pcap_why, sizeof(pcap_why), "%s has no %s", XC_PCAP_SONAME, #f); \
+		return; \
+	}
+	PCAP_FNS(X)
+#undef X
+	pcap_why[0] = '\0';
+}
+
+/* 0 once libpcap is there, or -ENOPKG (why in err). */
+static int need_pcap(struct xc_err *err)
+{
+	pthread_once(&pcap_once, pcap_load);
+	if (pcap_why[0]) {
+		xc_err_set(err, "cannot load libpcap: %s", pcap_why);
+		return -ENOPKG;
+	}
+	return 0;
+}
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -111,26 +187,26 @@ static int finish_open(struct xc_capture **out, pcap_t *p, const char *what, con
 	struct xc_capture *cap;
 
 	if (filter) {
-		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			xc_err_set(err, "bad filter '%s': %s", filter, pcap_geterr(p));
-			pcap_close(p);
+		if (dl_pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			xc_err_set(err, "bad filter '%s': %s", filter, dl_pcap_geterr(p));
+			dl_pcap_close(p);
 			return -EINVAL;
 		}
-		if (pcap_setfilter(p, &prog) < 0) {
-			xc_err_set(err, "%s: cannot set the filter: %s", what, pcap_geterr(p));
-			pcap_freecode(&prog);
-			pcap_close(p);
+		if (dl_pcap_setfilter(p, &prog) < 0) {
+			xc_err_set(err, "%s: cannot set the filter: %s", what, dl_pcap_geterr(p));
+			dl_pcap_freecode(&prog);
+			dl_pcap_close(p);
 			return -EINVAL;
 		}
-		pcap_freecode(&prog);
+		dl_pcap_freecode(&prog);
 	}
 	cap = calloc(1, sizeof(*cap));
 	if (!cap) {
-		pcap_close(p);
+		dl_pcap_close(p);
 		return -ENOMEM;
 	}
 	cap->p = p;
-	cap->dlt = pcap_datalink(p);
+	cap->dlt = dl_pcap_datalink(p);
 	cap->end = 1;
 	*out = cap;
 	return 0;
@@ -250,14 +326,16 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->end = 1;
 	c->prefetch = XC_PREFETCH_STREAM;
 	if (filter) {
-		c->p = pcap_open_dead_with_tstamp_precision(c->dlt, SNAPLEN, c->nsec ?
+		if ((r = need_pcap(err)) < 0)
+			goto out;
+		c->p = dl_pcap_open_dead_with_tstamp_precision(c->dlt, SNAPLEN, c->nsec ?
 			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
 		if (!c->p) {
 			r = -ENOMEM;
 			goto out;
 		}
-		if (pcap_compile(c->p, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			xc_err_set(err, "bad filter '%s': %s", filter, pcap_geterr(c->p));
+		if (dl_pcap_compile(c->p, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			xc_err_set(err, "bad filter '%s': %s", filter, dl_pcap_geterr(c->p));
 			r = -EINVAL;
 			goto out;
 		}
@@ -273,7 +351,7 @@ out:
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
 	if (c && c->p)
-		pcap_close(c->p);
+		dl_pcap_close(c->p);
 	free(c);
 	if (fd >= 0)
 		close(fd);
@@ -289,7 +367,9 @@ int xc_capture_open_file(struct xc_capture **out, const char *path, const char *
 
 	if (r != 0)
 		return r < 0 ? r : 0;
-	p = pcap_open_offline(path, ebuf);
+	if ((r = need_pcap(err)) < 0)
+		return r;
+	p = dl_pcap_open_offline(path, ebuf);
 	if (!p) {
 		xc_err_set(err, "cannot read capture '%s': %s", path, ebuf);
 		return access(path, R_OK) < 0 ? -errno : -EINVAL;
@@ -301,27 +381,29 @@ int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char
 			 struct xc_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_create(ifname, ebuf);
-	int r;
+	pcap_t *p;
+	int r = need_pcap(err);
 
-	if (!p) {
+	if (r < 0)
+		return r;
+	if (!(p = dl_pcap_create(ifname, ebuf))) {
 		xc_err_set(err, "cannot capture on '%s': %s", ifname, ebuf);
 		return -ENODEV;
 	}
-	pcap_set_snaplen(p, SNAPLEN);
-	pcap_set_promisc(p, 0);
-	pcap_set_immediate_mode(p, 1); /* verdicts as packets arrive */
+	dl_pcap_set_snaplen(p, SNAPLEN);
+	dl_pcap_set_promisc(p, 0);
+	dl_pcap_set_immediate_mode(p, 1); /* verdicts as packets arrive */
 	/* no packet for this long: xc_capture_next says -EAGAIN, so that its
 	 * caller can look at why it might stop */
-	pcap_set_timeout(p, LIVE_TIMEOUT_MS);
+	dl_pcap_set_timeout(p, LIVE_TIMEOUT_MS);
 	/* immediate mode is a ring of frames as long as the snap length (or
 	 * the MTU allows): libpcap's 2 MiB default holds 32 of 64 KiB on lo,
 	 * and a burst overflows it */
-	pcap_set_buffer_size(p, LIVE_BUFFER);
-	r = pcap_activate(p);
+	dl_pcap_set_buffer_size(p, LIVE_BUFFER);
+	r = dl_pcap_activate(p);
 	if (r < 0) {
-		xc_err_set(err, "cannot capture on '%s': %s", ifname, pcap_geterr(p));
-		pcap_close(p);
+		xc_err_set(err, "cannot capture on '%s': %s", ifname, dl_pcap_geterr(p));
+		dl_pcap_close(p);
 		return r == PCAP_ERROR_NO_SUCH_DEVICE ? -ENODEV :
 		       r == PCAP_ERROR_PERM_DENIED ? -EPERM : -EIO;
 	}
@@ -336,9 +418,9 @@ void xc_capture_close(struct xc_capture *cap)
 	if (!cap)
 		return;
 	if (cap->filtering)
-		pcap_freecode(&cap->prog);
+		dl_pcap_freecode(&cap->prog);
 	if (cap->p)
-		pcap_close(cap->p);
+		dl_pcap_close(cap->p);
 	if (cap->map)
 		munmap((void *)cap->map, cap->size);
 	free(cap);
@@ -355,13 +437,13 @@ int xc_capture_set_wait(struct xc_capture *cap, bool wait)
 
 	if (!cap->live)
 		return 0;
-	return pcap_setnonblock(cap->p, !wait, ebuf) < 0 ? -EIO : 0;
+	return dl_pcap_setnonblock(cap->p, !wait, ebuf) < 0 ? -EIO : 0;
 }
 
 void xc_capture_break(struct xc_capture *cap)
 {
 	if (!cap->map)
-		pcap_breakloop(cap->p);
+		dl_pcap_breakloop(cap->p);
 }
 
 static void fill(struct xc_capture *cap, struct xc_packet *pkt, const struct timeval *ts,
@@ -395,12 +477,18 @@ static void prefetch_ahead(struct xc_capture *cap, size_t rec)
 	size_t to;
 
 	if (cap->prefetch == XC_PREFETCH_HEADERS) {
-		for (size_t j = 0, o = cap->off; j < PF_RECORDS && cap->size - o >= 128; j++, o += rec) {
+		size_t o = cap->off;
+
+		/* not again where the guesses of the records before went
+		 * (as far as pf): with records of one size, one new record
+		 * a call, not PF_RECORDS */
+		if (cap->pf > o)
+			o += (cap->pf - o + rec - 1) / rec * rec;
+		for (; o < cap->off + PF_RECORDS * rec && o + 128 <= cap->size; o += rec) {
 			__builtin_prefetch(cap->map + o);
 			__builtin_prefetch(cap->map + o + 64);
-			if (cap->size - o - 128 < rec)
-				break;
 		}
+		cap->pf = o;
 		return;
 	}
 	to = cap->size - cap->off > PF_STREAM ? cap->off + PF_STREAM : cap->size;
@@ -444,7 +532,7 @@ static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_
 		ph.ts.tv_usec = cap->nsec ? sub / 1000 : sub;
 		ph.caplen = caplen;
 		ph.len = file32(cap, h + 12);
-		if (cap->filtering && !pcap_offline_filter(&cap->prog, &ph, h + 16))
+		if (cap->filtering && !dl_pcap_offline_filter(&cap->prog, &ph, h + 16))
 			continue;
 		fill(cap, pkt, &ph.ts, h + 16, caplen, ph.len);
 		pkt->stable = 1;
@@ -456,12 +544,12 @@ static int next_libpcap(struct xc_capture *cap, struct xc_packet *pkt, struct xc
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int r = pcap_next_ex(cap->p, &h, &data);
+	int r = dl_pcap_next_ex(cap->p, &h, &data);
 
 	if (r == PCAP_ERROR_BREAK || r == PCAP_ERROR_NOT_ACTIVATED)
 		return 0;
 	if (r == PCAP_ERROR) {
-		xc_err_set(err, "reading packets: %s", pcap_geterr(cap->p));
+		xc_err_set(err, "reading packets: %s", dl_pcap_geterr(cap->p));
 		return -EIO;
 	}
 	if (r == 0) /* live timeout: nothing yet */
@@ -494,11 +582,13 @@ struct xc_pcap_out {
 
 int xc_pcap_out_open(struct xc_pcap_out **out, const char *path, struct xc_err *err)
 {
-	struct xc_pcap_out *w = calloc(1, sizeof(*w));
+	struct xc_pcap_out *w;
 	FILE *f;
-	int fd, r;
+	int fd, r = need_pcap(err);
 
-	if (!w)
+	if (r < 0)
+		return r;
+	if (!(w = calloc(1, sizeof(*w))))
 		return -ENOMEM;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
@@ -509,14 +599,14 @@ int xc_pcap_out_open(struct xc_pcap_out **out, const char *path, struct xc_err *
 		free(w);
 		return r;
 	}
-	w->dead = pcap_open_dead(DLT_RAW, SNAPLEN);
-	w->d = w->dead ? pcap_dump_fopen(w->dead, f) : NULL;
+	w->dead = dl_pcap_open_dead(DLT_RAW, SNAPLEN);
+	w->d = w->dead ? dl_pcap_dump_fopen(w->dead, f) : NULL;
 	if (!w->d) {
 		xc_err_set(err, "cannot write '%s': %s", path,
-			   w->dead ? pcap_geterr(w->dead) : "out of memory");
+			   w->dead ? dl_pcap_geterr(w->dead) : "out of memory");
 		fclose(f);
 		if (w->dead)
-			pcap_close(w->dead);
+			dl_pcap_close(w->dead);
 		free(w);
 		return -EIO;
 	}
@@ -529,7 +619,7 @@ int xc_pcap_out_write(struct xc_pcap_out *w, const struct timeval *ts, const uin
 {
 	struct pcap_pkthdr h = { .ts = *ts, .caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len };
 
-	pcap_dump((u_char *)w->d, &h, ip);
+	dl_pcap_dump((u_char *)w->d, &h, ip);
 	return 0;
 }
 
@@ -540,11 +630,11 @@ int xc_pcap_out_close(struct xc_pcap_out *w)
 
 	if (!w)
 		return 0;
-	f = pcap_dump_file(w->d);
-	if (pcap_dump_flush(w->d) < 0 || ferror(f))
+	f = dl_pcap_dump_file(w->d);
+	if (dl_pcap_dump_flush(w->d) < 0 || ferror(f))
 		r = -EIO;
-	pcap_dump_close(w->d);
-	pcap_close(w->dead);
+	dl_pcap_dump_close(w->d);
+	dl_pcap_close(w->dead);
 	free(w);
 	return r;
 }
