@@ -149,6 +149,8 @@ bench() { # name espgen-alg plaintext-bytes
 	if [ -n "${ts:-}" ]; then
 		read -r _ tsc <<<"$ts"
 		goal "xfrmctl / tshark (CPU time)" "$(calc "$tsc / $c1")" ">=" 35
+		printf '  %-34s %8.2f (packets/s of openssl speed against tshark)\n' \
+			"openssl / tshark" "$(calc "$oss_pps * $tsc / $N")"
 	fi
 	goal "--jobs 2 speedup (wall)" "$(calc "$w1 / $w2")" ">=" 1.6
 	printf '  %-30s %s\n' "load average" "$(cut -d' ' -f1-3 /proc/loadavg)"
