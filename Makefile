@@ -92,7 +92,11 @@ $(BUILD)/plugins.dyn: $(PLUGIN_OBJ) $(MAIN_OBJ)
 # of the one found here)
 PCAP_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libpcap)/libpcap.so 2>/dev/null | \
 	awk '$$1 == "SONAME" { print $$2 }')
-$(BUILD)/lib/capture.o: CFLAGS += -DXC_PCAP_SONAME='"$(or $(PCAP_SONAME),libpcap.so)"'
+ifeq ($(PCAP_SONAME),)
+PCAP_SONAME := libpcap.so.0.8
+$(warning libpcap's soname not found (pkg-config, libpcap-dev, objdump?): $(PCAP_SONAME), Debian's, assumed)
+endif
+$(BUILD)/lib/capture.o: CFLAGS += -DXC_PCAP_SONAME='"$(PCAP_SONAME)"'
 
 $(BUILD)/plugins/verify.so: $(VERIFY_OBJ)
 	@mkdir -p $(dir $@)

@@ -595,15 +595,25 @@ static int run_serial(struct vstate *st, struct reader *rd)
 
 enum bstate { B_FREE, B_OPENING, B_OPENED };
 
+/* The items of a batch: a set is taken by the thread that cuts the batch
+ * and given back to it after the batch's turn (see work()). */
+struct item_set {
+	struct item it[BATCH];
+	size_t used;              /* items ever written (their heads wiped at the end) */
+	struct item_set *next;    /* in its thread's free list */
+	struct item_set *all;     /* every set of the pool, to free */
+};
+
 struct batch {
-	struct item *items; /* BATCH of them, its cutter's (see work()) */
+	struct item *items; /* BATCH of them: set's */
+	struct item_set *set;
 	size_t n, used; /* items, and bytes of in */
 	const uint8_t *lo, *hi; /* the items' packets lie in [lo, hi), in order */
 	uint8_t *in;    /* the packets, ARENA bytes (those not read in place) */
 	uint8_t *out;   /* --write-decrypted: their plaintexts, at the same offsets */
 	size_t dirty;   /* bytes of out ever written, wiped at the end */
 	enum bstate state;
-	const struct worker *opener;
+	struct worker *opener;
 };
 
 struct worker {
@@ -613,10 +623,7 @@ struct worker {
 	struct xc_esp_sa **esa; /* a clone of each SA, by index */
 	uint8_t *plain;  /* PKT_MAX bytes: the plaintexts it opens (see cut()) */
 	size_t dirty;    /* bytes of plain ever written */
-	/* the items of the batches it cuts, BATCH for each place in the
-	 * ring, and how many of each were ever used */
-	struct item *items;
-	size_t *items_used;
+	struct item_set *free_sets; /* item sets it cut into, turned since */
 };
 
 struct pool {
@@ -645,6 +652,7 @@ struct pool {
 	const uint8_t *done; /* the end of the last batch turned */
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
+	struct item_set *sets; /* all of them (->all) */
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
 	size_t dirty;
 };
@@ -818,6 +826,39 @@ static void halt_reading(struct pool *p)
 		xc_capture_break(p->rd->cap);
 }
 
+/* An item set for w to cut into (under p->mu): one it cut into before if
+ * it has one (what it writes next, cutting and opening, and most often
+ * reads, in the turn, is then in its own cache, not in another thread's,
+ * to be fetched line by line), else another thread's, else a new one: so
+ * there are never more sets than places in the ring.
+ * NULL if out of memory. */
+static struct item_set *take_set(struct pool *p, struct worker *w)
+{
+	struct item_set **from = &w->free_sets, *s;
+
+	for (size_t i = 0; !*from && i < p->nw; i++)
+		from = &p->w[i].free_sets;
+	if ((s = *from)) {
+		*from = s->next;
+		return s;
+	}
+	if (!(s = malloc(sizeof(*s))))
+		return NULL;
+	s->used = 0;
+	s->all = p->sets;
+	p->sets = s;
+	return s;
+}
+
+/* A batch's items back to the thread that cut it, w (under p->mu). */
+static void give_set(struct batch *b, struct worker *w)
+{
+	b->set->next = w->free_sets;
+	w->free_sets = b->set;
+	b->set = NULL;
+	b->items = NULL;
+}
+
 /* Each thread, the main one too, until the end or an error: the turns
  * first (they free the ring's places), else the cutting of the next batch
  * and its opening, else a wait. */
@@ -847,6 +888,7 @@ static void work(struct worker *w)
 				r = turn(p, b, &enough);
 				pthread_mutex_lock(&p->mu);
 				p->done = b->hi;
+				give_set(b, b->opener);
 				b->state = B_FREE;
 				p->turned++;
 				b = &p->ring[p->turned % p->nb];
@@ -878,17 +920,19 @@ static void work(struct worker *w)
 			size_t at = p->cut % p->nb;
 
 			b = &p->ring[at];
-			/* the items the thread itself writes next (cutting and
-			 * opening) and most often reads (in the batch's turn):
-			 * its own, not the last ones of this place in the ring,
-			 * which may be in the cache of the thread that turned
-			 * them, to be fetched from there line by line */
-			b->items = w->items + at * BATCH;
+			if (!(b->set = take_set(p, w))) {
+				p->err = p->err ? p->err : -ENOMEM;
+				p->quit = true;
+				halt_reading(p);
+				pthread_cond_broadcast(&p->cv);
+				continue;
+			}
+			b->items = b->set->it;
 			p->cutting = true;
 			pthread_mutex_unlock(&p->mu);
 			r = cut(p->st, p->rd, b);
-			if (w->items_used[at] < b->n)
-				w->items_used[at] = b->n;
+			if (b->set->used < b->n)
+				b->set->used = b->n;
 			pthread_mutex_lock(&p->mu);
 			p->cutting = false;
 			if (r < 0)
@@ -901,8 +945,10 @@ static void work(struct worker *w)
 				p->cut++;
 			}
 			pthread_cond_broadcast(&p->cv); /* the next batch can be cut */
-			if (!b->n)
+			if (!b->n) {
+				give_set(b, w);
 				continue;
+			}
 			pthread_mutex_unlock(&p->mu);
 			/* the file's pages are made readable ahead of the cutting */
 			xc_capture_populate(p->rd->cap, b->hi);
@@ -939,9 +985,7 @@ static int worker_setup(struct worker *w)
 	const struct vstate *st = w->pool->st;
 	int r;
 
-	if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)) ||
-	    !(w->items = malloc(w->pool->nb * BATCH * sizeof(*w->items))) ||
-	    !(w->items_used = calloc(w->pool->nb, sizeof(*w->items_used))))
+	if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
 		return -ENOMEM;
 	for (size_t k = 0; k < st->n; k++)
 		if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
@@ -958,8 +1002,15 @@ static void *worker_main(void *arg)
 	bool go;
 	int r;
 
-	if (p->placed)
-		pthread_setaffinity_np(pthread_self(), sizeof(p->allowed), &p->allowed);
+	if (p->placed && pthread_setaffinity_np(pthread_self(), sizeof(p->allowed), &p->allowed)) {
+		/* the CPUs allowed changed since (a cpuset shrunk): the ones
+		 * allowed now, else this thread stays on its one CPU, which
+		 * costs speed, not results */
+		cpu_set_t now;
+
+		if (sched_getaffinity(0, sizeof(now), &now) == 0)
+			pthread_setaffinity_np(pthread_self(), sizeof(now), &now);
+	}
 	pthread_mutex_lock(&p->mu);
 	while (!p->go && !p->quit)
 		pthread_cond_wait(&p->cv, &p->mu);
@@ -1010,15 +1061,16 @@ static void pool_free(struct pool *p)
 	for (size_t i = 0; i < p->nw; i++) {
 		for (size_t k = 0; p->w[i].esa && k < p->st->n; k++)
 			xc_esp_sa_free(p->w[i].esa[k]);
-		for (size_t b = 0; p->w[i].items_used && b < p->nb; b++)
-			for (size_t k = 0; k < p->w[i].items_used[b]; k++)
-				explicit_bzero(p->w[i].items[b * BATCH + k].head, HEAD);
-		free(p->w[i].items);
-		free(p->w[i].items_used);
 		free(p->w[i].esa);
 		if (p->w[i].plain)
 			explicit_bzero(p->w[i].plain, p->w[i].dirty);
 		free(p->w[i].plain);
+	}
+	for (struct item_set *s = p->sets, *next; s; s = next) {
+		next = s->all;
+		for (size_t k = 0; k < s->used; k++)
+			explicit_bzero(s->it[k].head, HEAD);
+		free(s);
 	}
 	for (size_t i = 0; p->ring && i < p->nb; i++) {
 		if (p->ring[i].out)

@@ -44,6 +44,7 @@ struct xc_capture {
 	struct xc_err end_err;
 	enum xc_prefetch prefetch;
 	size_t pf;          /* asked for up to here (HEADERS: guessed) */
+	size_t pf_rec;      /* HEADERS: the record size those guesses took */
 	_Atomic size_t populated; /* page tables filled (or being filled) up to here */
 	_Atomic size_t released;  /* pages let go up to here */
 };
@@ -111,12 +112,13 @@ static void pcap_load(void)
 	pcap_why[0] = '\0';
 }
 
-/* 0 once libpcap is there, or -ENOPKG (why in err). */
-static int need_pcap(struct xc_err *err)
+/* 0 once libpcap is there, or -ENOPKG, and in err why, after what (the
+ * object that needs it: "cannot read capture 'x.pcapng'"). */
+static int need_pcap(const char *what, struct xc_err *err)
 {
 	pthread_once(&pcap_once, pcap_load);
 	if (pcap_why[0]) {
-		xc_err_set(err, "cannot load libpcap: %s", pcap_why);
+		xc_err_set(err, "%s: cannot load libpcap: %s", what, pcap_why);
 		return -ENOPKG;
 	}
 	return 0;
@@ -282,6 +284,7 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 {
 	struct xc_capture *c = NULL;
 	uint8_t head[24];
+	char what[256];
 	struct stat st;
 	uint32_t magic, linktype;
 	void *map = MAP_FAILED;
@@ -326,7 +329,8 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	c->end = 1;
 	c->prefetch = XC_PREFETCH_STREAM;
 	if (filter) {
-		if ((r = need_pcap(err)) < 0)
+		snprintf(what, sizeof(what), "cannot compile filter '%.200s'", filter);
+		if ((r = need_pcap(what, err)) < 0)
 			goto out;
 		c->p = dl_pcap_open_dead_with_tstamp_precision(c->dlt, SNAPLEN, c->nsec ?
 			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
@@ -361,13 +365,14 @@ out:
 int xc_capture_open_file(struct xc_capture **out, const char *path, const char *filter,
 			 struct xc_err *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	char ebuf[PCAP_ERRBUF_SIZE] = "", what[256];
 	pcap_t *p;
 	int r = open_mapped(out, path, filter, err);
 
 	if (r != 0)
 		return r < 0 ? r : 0;
-	if ((r = need_pcap(err)) < 0)
+	snprintf(what, sizeof(what), "cannot read capture '%.200s'", path);
+	if ((r = need_pcap(what, err)) < 0)
 		return r;
 	p = dl_pcap_open_offline(path, ebuf);
 	if (!p) {
@@ -380,11 +385,12 @@ int xc_capture_open_file(struct xc_capture **out, const char *path, const char *
 int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char *filter,
 			 struct xc_err *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	char ebuf[PCAP_ERRBUF_SIZE] = "", what[256];
 	pcap_t *p;
-	int r = need_pcap(err);
+	int r;
 
-	if (r < 0)
+	snprintf(what, sizeof(what), "cannot capture on '%.200s'", ifname);
+	if ((r = need_pcap(what, err)) < 0)
 		return r;
 	if (!(p = dl_pcap_create(ifname, ebuf))) {
 		xc_err_set(err, "cannot capture on '%s': %s", ifname, ebuf);
@@ -477,18 +483,28 @@ static void prefetch_ahead(struct xc_capture *cap, size_t rec)
 	size_t to;
 
 	if (cap->prefetch == XC_PREFETCH_HEADERS) {
-		size_t o = cap->off;
+		size_t o = cap->off, end = cap->off + PF_RECORDS * rec;
 
-		/* not again where the guesses of the records before went
-		 * (as far as pf): with records of one size, one new record
-		 * a call, not PF_RECORDS */
+		/* the next record's header, whose place is known */
+		if (cap->size - o >= 128) {
+			__builtin_prefetch(cap->map + o);
+			__builtin_prefetch(cap->map + o + 64);
+		}
+		/* then where the records after it are if they are of this
+		 * one's size; not again where earlier guesses of that size
+		 * went (as far as pf): with records of one size, one new
+		 * guess a call, not PF_RECORDS */
+		o += rec;
+		if (rec != cap->pf_rec)
+			cap->pf = 0;
 		if (cap->pf > o)
 			o += (cap->pf - o + rec - 1) / rec * rec;
-		for (; o < cap->off + PF_RECORDS * rec && o + 128 <= cap->size; o += rec) {
+		for (; o < end && o + 128 <= cap->size; o += rec) {
 			__builtin_prefetch(cap->map + o);
 			__builtin_prefetch(cap->map + o + 64);
 		}
 		cap->pf = o;
+		cap->pf_rec = rec;
 		return;
 	}
 	to = cap->size - cap->off > PF_STREAM ? cap->off + PF_STREAM : cap->size;
@@ -583,9 +599,12 @@ struct xc_pcap_out {
 int xc_pcap_out_open(struct xc_pcap_out **out, const char *path, struct xc_err *err)
 {
 	struct xc_pcap_out *w;
+	char what[256];
 	FILE *f;
-	int fd, r = need_pcap(err);
+	int fd, r;
 
+	snprintf(what, sizeof(what), "cannot write '%.200s'", path);
+	r = need_pcap(what, err);
 	if (r < 0)
 		return r;
 	if (!(w = calloc(1, sizeof(*w))))

@@ -166,6 +166,25 @@ case_cbc_sha256_pcapng() {
 	same "$d/m.pcapng" "$d/b.sa" --count 777 -j
 }
 
+# On one CPU (taskset), the threads are not placed each on a CPU of its
+# own: the same output all the same. And libpcap is loaded for a pcapng
+# file, not for a classic pcap file, which verify reads itself.
+case_one_cpu_and_libpcap() {
+	setup
+	"$d/espgen" gcm 3000 200 "$d/a.pcap" "$d/a.sa" >/dev/null
+	mutate "$d/a.pcap" "$d/m.pcap" >/dev/null
+	mutate "$d/a.pcap" "$d/m.pcapng" ng >/dev/null
+	t_run "$X" verify --pcap "$d/m.pcap" --sa-file "$d/a.sa"
+	local o1=$out r1=$rc
+	t_run taskset -c 0 "$X" verify --pcap "$d/m.pcap" --sa-file "$d/a.sa" --jobs 4
+	t_eq "$rc" "$r1" "exit status, --jobs 4 on one CPU"
+	[ "$out" = "$o1" ] || t_fail "--jobs 4 on one CPU: other lines"
+	t_eq "$(LD_DEBUG=files "$X" verify --pcap "$d/m.pcap" --sa-file "$d/a.sa" --quiet 2>&1 >/dev/null |
+		grep -c 'file=libpcap')" 0 "libpcap loaded for a classic pcap file"
+	[ "$(LD_DEBUG=files "$X" verify --pcap "$d/m.pcapng" --sa-file "$d/a.sa" --quiet 2>&1 >/dev/null |
+		grep -c 'file=libpcap')" -gt 0 ] || t_fail "libpcap not loaded for a pcapng file"
+}
+
 # inject PCAP: its packets (raw IP, as espgen writes them) sent on lo, in
 # the netns this runs in, through a packet socket; a pause every 64 so that
 # the capture keeps up
@@ -251,5 +270,6 @@ case_live() {
 t_case "GCM, ESN across the wrap, reordered, replayed, hit: --jobs N = one thread" case_gcm_esn_wrap
 t_case "GCM, 20 MB, mutated: --jobs N = one thread while the pages are let go" case_gcm_large
 t_case "CBC+HMAC from pcapng (libpcap), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
+t_case "--jobs 4 on one CPU = one thread; libpcap loaded for pcapng, not for pcap" case_one_cpu_and_libpcap
 t_case "--live lo, 1 and 2 threads: --count ends it, lines as packets come, SIGINT" case_live
 t_done
