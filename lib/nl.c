@@ -255,13 +255,14 @@ static int handle_batch(const unsigned char *buf, size_t len, uint32_t port, uin
 	return 0;
 }
 
-/* One batch into buf: its length, or -errno (never -EINTR or 0). */
-static ssize_t recv_one(int fd, unsigned char *buf)
+/* One batch into buf (XC_NL_RX_BUF bytes), with recvmsg's flags: its
+ * length, or -errno (never -EINTR or 0). */
+static ssize_t recv_one(int fd, unsigned char *buf, int flags)
 {
 	ssize_t n;
 
 	do
-		n = xc_nl_recv_batch(fd, buf, XC_NL_RX_BUF);
+		n = recv_batch(fd, buf, XC_NL_RX_BUF, flags);
 	while (n == -EINTR || n == 0);
 	return n;
 }
@@ -274,7 +275,7 @@ static int wait_replies(struct xc_nl *nl, uint32_t seq, xc_msg_cb cb, void *arg,
 	int ret;
 
 	for (;;) {
-		n = recv_one(nl->fd, nl->rx);
+		n = recv_one(nl->fd, nl->rx, 0);
 		if (n < 0)
 			return (int)n;
 		ret = handle_batch(nl->rx, (size_t)n, nl->port, seq, cb, arg, err);
@@ -466,9 +467,7 @@ int xc_nl_flush(struct xc_nl *nl, xc_fail_cb fail, void *arg, bool *sent)
 	 * queueing its answers on the socket: whatever is not there now will
 	 * not come. */
 	for (;;) {
-		do
-			got = recv_batch(nl->fd, nl->rx, XC_NL_RX_BUF, MSG_DONTWAIT);
-		while (got == -EINTR || got == 0);
+		got = recv_one(nl->fd, nl->rx, MSG_DONTWAIT);
 		if (got < 0)
 			return got == -EAGAIN ? -EPROTO : (int)got;
 		r = queue_answers(nl->rx, (size_t)got, nl->port, nl->q_seq, n, fail, arg);

@@ -40,6 +40,17 @@ static int enter_netns(const char *name)
 	return 0;
 }
 
+/* A batch of the kernel's messages into buf: its length, or -1 after
+ * saying why. */
+static ssize_t recv_batch(int fd)
+{
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+	if (n < 0)
+		perror("dumpfloor: recv");
+	return n;
+}
+
 static int dump(int fd, int type)
 {
 	struct nlmsghdr req = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = (unsigned short)type,
@@ -51,14 +62,12 @@ static int dump(int fd, int type)
 		return 1;
 	}
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		ssize_t n = recv_batch(fd);
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
 		int rem = (int)n;
 
-		if (n < 0) {
-			perror("dumpfloor: recv");
+		if (n < 0)
 			return 1;
-		}
 		bytes += (unsigned long long)n;
 		for (; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
 			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
@@ -75,14 +84,12 @@ static int dump(int fd, int type)
 static int answers(int fd, unsigned int first, unsigned int last)
 {
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		ssize_t n = recv_batch(fd);
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
 		int rem = (int)n;
 
-		if (n < 0) {
-			perror("dumpfloor: recv");
+		if (n < 0)
 			return 1;
-		}
 		for (; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
 			int err;
 
