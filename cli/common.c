@@ -35,40 +35,26 @@ void cli_nl_close(void)
 	nl = NULL;
 }
 
-/* Dotted quad, without glibc's inet_ntop (which goes through sprintf and
- * was a fifth of the time of listing SAs): each byte's digits and their
- * count from a table made on first use. Returns the end (the NUL). */
-static char *ip4_text(const unsigned char *a, char *b)
+char cli_ip4_octet[256][4];
+unsigned char cli_ip4_octet_len[256];
+
+void cli_ip4_init(void)
 {
-	static char digits[256][4]; /* up to three digits, then their count */
+	for (unsigned int v = 0; v < 256; v++) {
+		char *d = cli_ip4_octet[v];
 
-	if (!digits[0][3]) {
-		for (unsigned int v = 0; v < 256; v++) {
-			char *d = digits[v];
-
-			if (v >= 100)
-				*d++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*d++ = (char)('0' + v / 10 % 10);
-			*d++ = (char)('0' + v % 10);
-			digits[v][3] = (char)(d - digits[v]);
-		}
+		if (v >= 100)
+			*d++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*d++ = (char)('0' + v / 10 % 10);
+		*d++ = (char)('0' + v % 10);
+		*d++ = '.';
+		cli_ip4_octet_len[v] = (unsigned char)(d - cli_ip4_octet[v]);
 	}
-	for (int i = 0; i < 4; i++) {
-		const char *d = digits[a[i]];
-
-		memcpy(b, d, 3); /* (the bytes past the count are overwritten) */
-		b += d[3];
-		*b++ = '.';
-	}
-	b[-1] = '\0';
-	return b - 1;
 }
 
-char *cli_addr_text(uint16_t family, const void *addr, char *b)
+char *cli_addr6_text(const void *addr, char *b)
 {
-	if (family != AF_INET6)
-		return ip4_text(addr, b);
 	if (!inet_ntop(AF_INET6, addr, b, INET6_ADDRSTRLEN))
 		strcpy(b, "?");
 	return b + strlen(b);
@@ -81,18 +67,6 @@ const char *cli_addr(uint16_t family, const void *addr)
 	char *b = bufs[next++ % 4];
 
 	cli_addr_text(family, addr, b);
-	return b;
-}
-
-char *cli_prefix_text(uint16_t family, const void *addr, unsigned int plen, char *b)
-{
-	b = cli_addr_text(family, addr, b);
-	*b++ = '/';
-	if (plen >= 100)
-		*b++ = (char)('0' + plen / 100);
-	if (plen >= 10)
-		*b++ = (char)('0' + plen / 10 % 10);
-	*b++ = (char)('0' + plen % 10);
 	return b;
 }
 

@@ -96,40 +96,43 @@ static char *put_pad(char *o, char c, size_t n)
 
 /* ---- numbers and strings ---- */
 
-static const char pairs[] = "0001020304050607080910111213141516171819"
-			    "2021222324252627282930313233343536373839"
-			    "4041424344454647484950515253545556575859"
-			    "6061626364656667686970717273747576777879"
-			    "8081828384858687888990919293949596979899";
+const char print_pairs[200] = "0001020304050607080910111213141516171819"
+			     "2021222324252627282930313233343536373839"
+			     "4041424344454647484950515253545556575859"
+			     "6061626364656667686970717273747576777879"
+			     "8081828384858687888990919293949596979899";
 
-/* The digits of v in base 10 or 16, written backwards ending at end;
- * returns where they start. */
-static inline char *digits(char *end, uint64_t v, unsigned int base, bool upper)
-{
-	if (base == 10) {
-		while (v >= 100) {
-			unsigned int r = (unsigned int)(v % 100);
+const char print_hex_pairs[512] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+				   "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+				   "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+				   "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+				   "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+				   "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+				   "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+				   "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
-			v /= 100;
-			end -= 2;
-			memcpy(end, pairs + 2 * r, 2);
-		}
-		if (v >= 10) {
-			end -= 2;
-			memcpy(end, pairs + 2 * v, 2);
-		} else {
-			*--end = (char)('0' + v);
-		}
-	} else {
-		const char *d = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-
-		do {
-			*--end = d[v & 15];
-			v >>= 4;
-		} while (v);
-	}
-	return end;
-}
+const uint64_t print_pow10[20] = {
+	1ULL,
+	10ULL,
+	100ULL,
+	1000ULL,
+	10000ULL,
+	100000ULL,
+	1000000ULL,
+	10000000ULL,
+	100000000ULL,
+	1000000000ULL,
+	10000000000ULL,
+	100000000000ULL,
+	1000000000000ULL,
+	10000000000000ULL,
+	100000000000000ULL,
+	1000000000000000ULL,
+	10000000000000000ULL,
+	100000000000000000ULL,
+	1000000000000000000ULL,
+	10000000000000000000ULL,
+};
 
 /* An unsigned number in base 10 or 16, at least width characters:
  * zero-padded if zero is set, else space-padded on the left (or on the
@@ -137,7 +140,7 @@ static inline char *digits(char *end, uint64_t v, unsigned int base, bool upper)
 static char *put_num(char *o, uint64_t v, unsigned int base, bool upper, unsigned int width,
 		     bool zero, bool neg, bool left)
 {
-	char tmp[24], *s = digits(tmp + sizeof(tmp), v, base, upper);
+	char tmp[24], *s = print_digits(tmp + sizeof(tmp), v, base, upper);
 	size_t n = (size_t)(tmp + sizeof(tmp) - s), len = n + neg;
 	size_t pad = width > len ? width - len : 0;
 
@@ -532,7 +535,7 @@ static inline __attribute__((always_inline)) void emit_num(const char *fmt, cons
 		x = 0 - (uint64_t)i;
 		neg = true;
 	}
-	d = digits(tmp + sizeof(tmp), x, e->conv == 'x' || e->conv == 'X' ? 16 : 10, e->conv == 'X');
+	d = print_digits(tmp + sizeof(tmp), x, e->conv == 'x' || e->conv == 'X' ? 16 : 10, e->conv == 'X');
 	emit_one(e, d, (size_t)(tmp + sizeof(tmp) - d), neg);
 }
 
@@ -571,7 +574,7 @@ static void json_close(char c)
 /* A JSON member whose value is a number. */
 static void json_num(const char *key, const void **slot, uint64_t v, bool neg)
 {
-	char tmp[24], *d = digits(tmp + sizeof(tmp), v, 10, false);
+	char tmp[24], *d = print_digits(tmp + sizeof(tmp), v, 10, false);
 	size_t n = (size_t)(tmp + sizeof(tmp) - d);
 	char *o = room(json_member(P.buf + P.len, key, slot), n + 1);
 
@@ -684,16 +687,6 @@ char *print_raw(size_t n)
 void print_raw_done(char *end)
 {
 	P.len = (size_t)(end - P.buf);
-}
-
-char *print_put_uint(char *o, uint64_t v, unsigned int base, unsigned int width)
-{
-	char tmp[24], *d = digits(tmp + sizeof(tmp), v, base, false);
-	size_t n = (size_t)(tmp + sizeof(tmp) - d);
-
-	for (; n < width && width <= sizeof(tmp); n++)
-		*--d = '0';
-	return copy_in(o, d, n);
 }
 
 void print_nl(void)

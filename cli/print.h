@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 enum print_kind {
 	PRINT_TEXT = 1, /* only in text output */
@@ -42,8 +43,11 @@ void print_close_array(void);
 char *print_raw(size_t n);
 void print_raw_done(char *end);
 /* v in base 10 or 16 (lower case), zero-padded to width, written at o;
- * returns its end. */
-char *print_put_uint(char *o, uint64_t v, unsigned int base, unsigned int width);
+ * returns its end. It may write up to 8 bytes past the end (which the
+ * caller then writes over): have room for width + 20. Inline, so that the
+ * constant base and width of each call choose its code. */
+static inline __attribute__((always_inline)) char *print_put_uint(char *o, uint64_t v, unsigned int base,
+								  unsigned int width);
 
 /* Text only: a newline, or a free-form piece of text. */
 void print_nl(void);
@@ -90,5 +94,94 @@ void print_plain_f(struct print_site *site, const char *text);
 /* Finish the output (flushes; a newline after top-level JSON). Returns
  * -errno if writing failed (e.g. EPIPE, ENOSPC). */
 int print_end(void);
+
+/* ---- numbers, for print.c and print_put_uint() ---- */
+
+extern const char print_pairs[200];     /* "00" "01" … "99" */
+extern const char print_hex_pairs[512]; /* "00" "01" … "ff" */
+extern const uint64_t print_pow10[20];  /* 10^0 … 10^19 */
+
+/* The digits of v in base 10 or 16, written backwards ending at end;
+ * returns where they start. */
+static inline __attribute__((always_inline)) char *print_digits(char *end, uint64_t v, unsigned int base,
+								bool upper)
+{
+	if (base == 10) {
+		uint32_t w;
+
+		for (; v > UINT32_MAX; v /= 100) {
+			end -= 2;
+			memcpy(end, print_pairs + 2 * (v % 100), 2);
+		}
+		/* (then in 32 bits, cheaper: most numbers written are) */
+		for (w = (uint32_t)v; w >= 100; w /= 100) {
+			end -= 2;
+			memcpy(end, print_pairs + 2 * (w % 100), 2);
+		}
+		if (w >= 10) {
+			end -= 2;
+			memcpy(end, print_pairs + 2 * w, 2);
+		} else {
+			*--end = (char)('0' + w);
+		}
+	} else {
+		const char *d = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+		do {
+			*--end = d[v & 15];
+			v >>= 4;
+		} while (v);
+	}
+	return end;
+}
+
+/* The 8 hex digits (lower case) of v as the bytes of a word, the first
+ * digit first in memory: a byte's two digits at a time from a table. */
+static inline __attribute__((always_inline)) uint64_t print_hex8(uint32_t v)
+{
+	char t[8];
+	uint64_t x;
+
+	memcpy(t, print_hex_pairs + 2 * (v >> 24), 2);
+	memcpy(t + 2, print_hex_pairs + 2 * (v >> 16 & 255), 2);
+	memcpy(t + 4, print_hex_pairs + 2 * (v >> 8 & 255), 2);
+	memcpy(t + 6, print_hex_pairs + 2 * (v & 255), 2);
+	memcpy(&x, t, sizeof(x));
+	return x;
+}
+
+static inline __attribute__((always_inline)) char *print_put_uint(char *o, uint64_t v, unsigned int base,
+								  unsigned int width)
+{
+	/* (v | 1 has as many digits as v, and at least one) */
+	unsigned int bits = 64 - (unsigned int)__builtin_clzll(v | 1), n;
+
+	if (base == 16) {
+		unsigned int nibbles = (bits + 3) / 4;
+
+		n = nibbles < width ? width : nibbles;
+		if (n <= 8) { /* all eight digits, less the leading zeros not wanted */
+			uint64_t x = print_hex8((uint32_t)v);
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			x >>= 8 * (8 - n);
+#else
+			x <<= 8 * (8 - n);
+#endif
+			memcpy(o, &x, 8);
+			return o + n;
+		}
+		for (unsigned int i = nibbles; i < n; i++)
+			*o++ = '0';
+		print_digits(o + nibbles, v, 16, false);
+		return o + nibbles;
+	}
+	n = bits * 1233 >> 12; /* bits * log10(2): the digits, or one fewer */
+	n += (v | 1) >= print_pow10[n];
+	for (; n < width; width--)
+		*o++ = '0';
+	print_digits(o + n, v, 10, false);
+	return o + n;
+}
 
 #endif

@@ -118,25 +118,42 @@ ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len)
 	return recv_batch(fd, buf, len, 0);
 }
 
-int xc_nl_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max)
+int xc_nl_attrs_again(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max,
+		      uint64_t *present)
 {
 	const struct nlattr *a;
+	uint64_t found = 0;
 	long rem;
 
+	if (max < 0 || max > 63)
+		return -EINVAL;
+	for (uint64_t p = *present; p; p &= p - 1)
+		tb[__builtin_ctzll(p)] = NULL;
+	*present = 0;
 	if (nlh->nlmsg_len < NLMSG_LENGTH(hdr))
 		return -EBADMSG;
-	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
 	a = (const struct nlattr *)((const char *)NLMSG_DATA(nlh) + NLMSG_ALIGN(hdr));
 	rem = (long)nlh->nlmsg_len - (long)NLMSG_LENGTH(NLMSG_ALIGN(hdr));
 	while (rem >= (long)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem) {
 		int type = a->nla_type & NLA_TYPE_MASK;
 
-		if (type <= max)
+		if (type <= max) {
 			tb[type] = a;
+			found |= 1ULL << type;
+		}
 		rem -= NLA_ALIGN(a->nla_len);
 		a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
 	}
+	*present = found;
 	return 0;
+}
+
+int xc_nl_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max)
+{
+	uint64_t present = 0;
+
+	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+	return xc_nl_attrs_again(nlh, hdr, tb, max, &present);
 }
 
 int xc_nl_open(struct xc_nl **out)

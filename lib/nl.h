@@ -118,9 +118,14 @@ ssize_t xc_nl_recv_batch(int fd, void *buf, size_t len);
  * of hdr bytes, by type, as libnl's nlmsg_parse() without a policy finds
  * them (the last of a type wins, types past max are left out), but without
  * its calls per attribute: listing 100k SAs parses 100k messages. Fills
- * tb[0..max]; returns 0, or -EBADMSG if the message is shorter than its
- * headers. For parsers of kernel messages. */
+ * tb[0..max] (max at most 63); returns 0, or -EBADMSG if the message is
+ * shorter than its headers. For parsers of kernel messages. */
 int xc_nl_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max);
+/* The same for the next of many messages, into the tb of the last: only
+ * the entries in *present (bit T: tb[T] was set) are cleared, not all of
+ * tb, and *present gets the types found. tb starts all NULL, *present 0. */
+int xc_nl_attrs_again(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb, int max,
+		      uint64_t *present);
 
 /* An attribute's payload and its length (for attributes xc_nl_attrs found). */
 static inline const void *xc_nla_data(const struct nlattr *a)

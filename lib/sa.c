@@ -266,22 +266,42 @@ int xc_sa_count(struct xc_nl *nl, struct xc_sad_info *out, struct xc_err *err)
 	return xc_nl_req_send(nl, parse_sadinfo, out, err);
 }
 
-struct dump_state {
+struct msg_dump {
+	xc_sa_msg_cb cb;
+	void *arg;
+	struct xc_sa_msg m;
+};
+
+static int msg_dump_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct msg_dump *st = arg;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
+		return 0;
+	if (xc_sa_msg_read(nlh, &st->m) < 0)
+		return -EBADMSG;
+	return st->cb(&st->m, st->arg);
+}
+
+int xc_sa_dump_msgs(struct xc_nl *nl, xc_sa_msg_cb cb, void *arg, struct xc_err *err)
+{
+	struct msg_dump st = { .cb = cb, .arg = arg }; /* (m zeroed, as it must start) */
+
+	xc_nl_req(nl, XFRM_MSG_GETSA, NLM_F_DUMP, NULL, 0);
+	return xc_nl_req_send(nl, msg_dump_one, &st, err);
+}
+
+struct sa_dump {
 	xc_sa_cb cb;
 	void *arg;
 	struct xc_sa sa; /* cleared after each SA */
 };
 
-static int parse_clear(const struct nlmsghdr *nlh, struct xc_sa *sa);
-
-static int dump_one(const struct nlmsghdr *nlh, void *arg)
+static int sa_dump_one(const struct xc_sa_msg *m, void *arg)
 {
-	struct dump_state *st = arg;
-	int r;
+	struct sa_dump *st = arg;
+	int r = xc_sa_msg_parse(m, &st->sa);
 
-	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
-		return 0;
-	r = parse_clear(nlh, &st->sa);
 	if (r == 0)
 		r = st->cb(&st->sa, st->arg);
 	xc_sa_clear(&st->sa);
@@ -290,7 +310,7 @@ static int dump_one(const struct nlmsghdr *nlh, void *arg)
 
 int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err)
 {
-	struct dump_state *st = malloc(sizeof(*st));
+	struct sa_dump *st = malloc(sizeof(*st));
 	int r;
 
 	if (!st)
@@ -298,15 +318,13 @@ int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err)
 	xc_sa_init(&st->sa);
 	st->cb = cb;
 	st->arg = arg;
-	xc_nl_req(nl, XFRM_MSG_GETSA, NLM_F_DUMP, NULL, 0);
-	r = xc_nl_req_send(nl, dump_one, st, err);
+	r = xc_sa_dump_msgs(nl, sa_dump_one, st, err);
 	xc_sa_clear(&st->sa);
 	free(st);
 	return r;
 }
 
-/* Copy an algorithm attribute: header (name, key bits[, icv bits]) + key. */
-static int get_alg(const struct nlattr *a, int type, struct xc_sa_alg *alg)
+int xc_alg_ref_read(const struct nlattr *a, int type, struct xc_alg_ref *r)
 {
 	size_t hdr = type == XFRMA_ALG_AEAD ? sizeof(struct xfrm_algo_aead) :
 		     type == XFRMA_ALG_AUTH_TRUNC ? sizeof(struct xfrm_algo_auth) :
@@ -317,16 +335,30 @@ static int get_alg(const struct nlattr *a, int type, struct xc_sa_alg *alg)
 	if (len < hdr)
 		return -EBADMSG;
 	key_bytes = (x->alg_key_len + 7) / 8;
-	if (key_bytes > len - hdr || key_bytes > sizeof(alg->key))
+	if (key_bytes > len - hdr || key_bytes > XC_KEY_MAX)
 		return -EBADMSG;
-	memcpy(alg->name, x->alg_name, sizeof(alg->name) - 1);
-	alg->name[sizeof(alg->name) - 1] = '\0';
-	alg->key_len = (unsigned int)key_bytes;
-	if (type == XFRMA_ALG_AEAD)
-		alg->icv_bits = ((const struct xfrm_algo_aead *)x)->alg_icv_len;
-	else if (type == XFRMA_ALG_AUTH_TRUNC)
-		alg->icv_bits = ((const struct xfrm_algo_auth *)x)->alg_trunc_len;
-	memcpy(alg->key, (const unsigned char *)x + hdr, key_bytes);
+	r->name = x->alg_name;
+	r->name_len = strnlen(x->alg_name, XC_ALG_NAME_MAX - 1);
+	r->key = (const unsigned char *)x + hdr;
+	r->key_len = (unsigned int)key_bytes;
+	r->icv_bits = type == XFRMA_ALG_AEAD	    ? ((const struct xfrm_algo_aead *)x)->alg_icv_len :
+		      type == XFRMA_ALG_AUTH_TRUNC ? ((const struct xfrm_algo_auth *)x)->alg_trunc_len :
+						     0;
+	return 0;
+}
+
+/* Copy an algorithm attribute: header (name, key bits[, icv bits]) + key. */
+static int get_alg(const struct nlattr *a, int type, struct xc_sa_alg *alg)
+{
+	struct xc_alg_ref r;
+
+	if (xc_alg_ref_read(a, type, &r) < 0)
+		return -EBADMSG;
+	memcpy(alg->name, r.name, r.name_len);
+	alg->name[r.name_len] = '\0';
+	alg->key_len = r.key_len;
+	alg->icv_bits = r.icv_bits;
+	memcpy(alg->key, r.key, r.key_len);
 	alg->set = true;
 	return 0;
 }
@@ -363,16 +395,17 @@ int xc_sec_ctx_parse(const void *data, size_t len, struct xc_sec_ctx *ctx)
 
 int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa)
 {
+	struct xc_sa_msg m = { .present = 0 };
+
 	xc_sa_clear(sa);
-	return parse_clear(nlh, sa);
+	if (xc_sa_msg_read(nlh, &m) < 0)
+		return -EBADMSG;
+	return xc_sa_msg_parse(&m, sa);
 }
 
-/* xc_sa_parse() into an SA that is already clear. */
-static int parse_clear(const struct nlmsghdr *nlh, struct xc_sa *sa)
+int xc_sa_msg_read(const struct nlmsghdr *nlh, struct xc_sa_msg *m)
 {
-	const struct nlattr *tb[XC_XFRMA_SA_DIR + 1];
 	size_t hdr;
-	int r;
 
 	/* where the SA's xfrm_usersa_info is, by message type */
 	switch (nlh->nlmsg_type) {
@@ -389,15 +422,24 @@ static int parse_clear(const struct nlmsghdr *nlh, struct xc_sa *sa)
 	default:
 		return -EBADMSG;
 	}
-	/* no policy: lengths are checked one by one below */
-	if (xc_nl_attrs(nlh, hdr, tb, XC_XFRMA_SA_DIR) < 0)
+	/* no policy: lengths are checked one by one where they are read */
+	if (xc_nl_attrs_again(nlh, hdr, m->tb, XC_XFRMA_SA_DIR, &m->present) < 0)
 		return -EBADMSG;
 	if (nlh->nlmsg_type == XFRM_MSG_DELSA) {
-		if (!tb[XFRMA_SA] || xc_nla_copy(tb, XFRMA_SA, &sa->info, sizeof(sa->info), NULL) < 0)
+		if (!m->tb[XFRMA_SA] || xc_nla_copy(m->tb, XFRMA_SA, &m->info, sizeof(m->info), NULL) < 0)
 			return -EBADMSG;
 	} else {
-		memcpy(&sa->info, NLMSG_DATA(nlh), sizeof(sa->info));
+		memcpy(&m->info, NLMSG_DATA(nlh), sizeof(m->info));
 	}
+	return 0;
+}
+
+int xc_sa_msg_parse(const struct xc_sa_msg *m, struct xc_sa *sa)
+{
+	const struct nlattr *const *tb = m->tb;
+	int r;
+
+	sa->info = m->info;
 	if ((tb[XFRMA_ALG_AEAD] && get_alg(tb[XFRMA_ALG_AEAD], XFRMA_ALG_AEAD, &sa->aead) < 0) ||
 	    (tb[XFRMA_ALG_CRYPT] && get_alg(tb[XFRMA_ALG_CRYPT], XFRMA_ALG_CRYPT, &sa->enc) < 0) ||
 	    (tb[XFRMA_ALG_COMP] && get_alg(tb[XFRMA_ALG_COMP], XFRMA_ALG_COMP, &sa->comp) < 0))

@@ -121,4 +121,44 @@ int xc_sa_dump(struct xc_nl *nl, xc_sa_cb cb, void *arg, struct xc_err *err);
  * Untrusted input: every length is checked. Returns 0 or -EBADMSG. */
 int xc_sa_parse(const struct nlmsghdr *nlh, struct xc_sa *sa);
 
+/* An SA message found but not yet copied: its xfrm_usersa_info (copied,
+ * for alignment) and its attributes by type, NULL when absent, pointing
+ * into the message (valid as long as it is). For readers that need only
+ * some of an SA: state list's text reads what it prints straight from the
+ * message, as building a struct xc_sa for each of 100k SAs (filling,
+ * copying keys, clearing) cost a third of the listing. */
+struct xc_sa_msg {
+	struct xfrm_usersa_info info;
+	const struct nlattr *tb[XC_XFRMA_SA_DIR + 1];
+	uint64_t present; /* bit T set: tb[T] is not NULL */
+};
+/* Find the SA in a message of the kinds xc_sa_parse() takes: 0, or
+ * -EBADMSG if there is none or it is short. Attributes are not checked.
+ * m is zeroed before its first use; reusing it for the next message
+ * saves clearing all of tb. */
+int xc_sa_msg_read(const struct nlmsghdr *nlh, struct xc_sa_msg *m);
+/* Fill sa, which must be clear (xc_sa_init()/xc_sa_clear()), from a message
+ * read: all of xc_sa_parse() after finding the SA. 0 or -EBADMSG. */
+int xc_sa_msg_parse(const struct xc_sa_msg *m, struct xc_sa *sa);
+
+/* An algorithm attribute (XFRMA_ALG_*) read in place: its name, at most
+ * XC_ALG_NAME_MAX - 1 bytes, not NUL-terminated (all XC_ALG_NAME_MAX bytes
+ * at name are the attribute's, and can be read), its key, and the ICV or
+ * truncation bits for AEAD and AUTH_TRUNC (else 0). Points into the
+ * attribute. */
+struct xc_alg_ref {
+	const char *name;
+	size_t name_len;
+	const unsigned char *key;
+	unsigned int key_len; /* bytes */
+	unsigned int icv_bits;
+};
+/* Read attribute a of type type: 0, or -EBADMSG if it is short or its key
+ * is longer than the attribute or than XC_KEY_MAX. */
+int xc_alg_ref_read(const struct nlattr *a, int type, struct xc_alg_ref *r);
+
+/* As xc_sa_dump(), but cb gets each message read, not parsed. */
+typedef int (*xc_sa_msg_cb)(const struct xc_sa_msg *m, void *arg);
+int xc_sa_dump_msgs(struct xc_nl *nl, xc_sa_msg_cb cb, void *arg, struct xc_err *err);
+
 #endif

@@ -1270,9 +1270,9 @@ int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_e
 	return 0;
 }
 
-bool xc_sa_filter_match(const struct xc_sa_filter *f, const struct xc_sa *sa)
+bool xc_sa_filter_match(const struct xc_sa_filter *f, const struct xfrm_usersa_info *p)
 {
-	const struct xfrm_usersa_info *w = &f->sa.info, *p = &sa->info;
+	const struct xfrm_usersa_info *w = &f->sa.info;
 	size_t alen = p->family == AF_INET ? 4 : 16;
 
 	if ((f->src || f->dst) && p->family != w->family)

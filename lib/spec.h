@@ -59,7 +59,8 @@ struct xc_sa_filter {
 	struct xc_sa sa; /* the values (no keys) */
 };
 int xc_spec_sa_filter(int argc, char **argv, struct xc_sa_filter *f, struct xc_err *err);
-bool xc_sa_filter_match(const struct xc_sa_filter *f, const struct xc_sa *sa);
+/* Whether an SA (its xfrm_usersa_info: all the filters look at) passes. */
+bool xc_sa_filter_match(const struct xc_sa_filter *f, const struct xfrm_usersa_info *sa);
 
 /* Names of values, for output and for the parser alike. NULL if unknown. */
 const char *xc_proto_name(uint8_t proto);   /* "esp", "ah", "comp", … */

@@ -164,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = xc_spec_sa_filter(argc, argv, &filter, &err);
 	check(r, &err);
 	if (r == 0)
-		xc_sa_filter_match(&filter, &filter.sa);
+		xc_sa_filter_match(&filter, &filter.sa.info);
 
 	/* the same bytes as one line of a batch file (up to a NUL) */
 	memset(&err, 0, sizeof(err));

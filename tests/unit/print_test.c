@@ -143,6 +143,48 @@ static void test_formats_match_libc(void **state)
 	free(out);
 }
 
+/* print_put_uint(), the raw writer state list's text uses, against
+ * snprintf() at every change of length: powers of 2, 10 and 16 and their
+ * neighbours, zero-padded to widths below, at and above the length. */
+static void test_put_uint_matches_libc(void **state)
+{
+	static const unsigned int widths[] = { 0, 1, 8, 21 };
+	uint64_t vals[3 * (64 + 20 + 16) + 2];
+	size_t nv = 0;
+	char got[64], want[64];
+
+	(void)state;
+	for (unsigned int i = 0; i < 64; i++) {
+		uint64_t b = 1ULL << i;
+
+		vals[nv++] = b - 1;
+		vals[nv++] = b;
+		vals[nv++] = b + 1;
+	}
+	for (uint64_t p = 1, i = 0; i < 20; i++, p *= 10) {
+		vals[nv++] = p - 1;
+		vals[nv++] = p;
+		vals[nv++] = p + 1;
+	}
+	for (uint64_t p = 16, i = 1; i < 16; i++, p *= 16) {
+		vals[nv++] = p - 1;
+		vals[nv++] = p;
+		vals[nv++] = p + 1;
+	}
+	vals[nv++] = UINT64_MAX;
+	vals[nv++] = UINT64_MAX - 1;
+	for (size_t v = 0; v < nv; v++) {
+		for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+			*print_put_uint(got, vals[v], 10, widths[w]) = '\0';
+			snprintf(want, sizeof(want), "%0*" PRIu64, (int)widths[w], vals[v]);
+			assert_string_equal(got, want);
+			*print_put_uint(got, vals[v], 16, widths[w]) = '\0';
+			snprintf(want, sizeof(want), "%0*" PRIx64, (int)widths[w], vals[v]);
+			assert_string_equal(got, want);
+		}
+	}
+}
+
 /* More output than the internal buffer holds arrives whole and in order. */
 static void test_large_output(void **state)
 {
@@ -310,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_json_parses_back),
 		cmocka_unit_test(test_text_uses_formats),
 		cmocka_unit_test(test_formats_match_libc),
+		cmocka_unit_test(test_put_uint_matches_libc),
 		cmocka_unit_test(test_large_output),
 		cmocka_unit_test(test_format_buffer_rewritten),
 		cmocka_unit_test(test_many_formats),

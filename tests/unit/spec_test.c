@@ -848,32 +848,32 @@ static void test_filter(void **state)
 	assert_false(filter.src || filter.dst || filter.proto || filter.spi || filter.mode ||
 		     filter.reqid);
 	parse_ok(SA " mode tunnel reqid 5");
-	assert_true(xc_sa_filter_match(&filter, &sa));
+	assert_true(xc_sa_filter_match(&filter, &sa.info));
 
 	assert_int_equal(parse_filter("dst 10.0.0.2 proto esp mode tunnel reqid 5"), 0);
 	assert_true(filter.dst && filter.proto && filter.mode && filter.reqid);
 	assert_false(filter.src || filter.spi);
-	assert_true(xc_sa_filter_match(&filter, &sa));
+	assert_true(xc_sa_filter_match(&filter, &sa.info));
 	assert_int_equal(parse_filter("spi 0x100 src 10.0.0.1"), 0);
-	assert_true(xc_sa_filter_match(&filter, &sa));
+	assert_true(xc_sa_filter_match(&filter, &sa.info));
 	/* a filter may name SPI 0: nothing matches it */
 	assert_int_equal(parse_filter("spi 0"), 0);
-	assert_false(xc_sa_filter_match(&filter, &sa));
+	assert_false(xc_sa_filter_match(&filter, &sa.info));
 
 	assert_int_equal(parse_filter("reqid 6"), 0);
-	assert_false(xc_sa_filter_match(&filter, &sa));
+	assert_false(xc_sa_filter_match(&filter, &sa.info));
 	assert_int_equal(parse_filter("mode transport"), 0);
-	assert_false(xc_sa_filter_match(&filter, &sa));
+	assert_false(xc_sa_filter_match(&filter, &sa.info));
 	assert_int_equal(parse_filter("proto ah"), 0);
-	assert_false(xc_sa_filter_match(&filter, &sa));
+	assert_false(xc_sa_filter_match(&filter, &sa.info));
 	assert_int_equal(parse_filter("src 10.0.0.2"), 0);
-	assert_false(xc_sa_filter_match(&filter, &sa));
+	assert_false(xc_sa_filter_match(&filter, &sa.info));
 	/* an address of the other family never matches, even all zero */
 	assert_int_equal(parse_filter("dst ::"), 0);
 	memset(&sa.info.id.daddr, 0, sizeof(sa.info.id.daddr));
-	assert_false(xc_sa_filter_match(&filter, &sa));
+	assert_false(xc_sa_filter_match(&filter, &sa.info));
 	assert_int_equal(parse_filter("dst 0.0.0.0"), 0);
-	assert_true(xc_sa_filter_match(&filter, &sa));
+	assert_true(xc_sa_filter_match(&filter, &sa.info));
 }
 
 static const struct bad bad_filter[] = {

@@ -191,6 +191,7 @@ case_list_text_at_once() {
 	"$X" -n "$A" state add $ID spi 0x102 enc 'cbc(aes)' $KEY_AES128 auth 'hmac(sha256)' $KEY_SHA256
 	"$X" -n "$A" state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x103 mode tunnel \
 		aead 'rfc4106(gcm(aes))' $KEY_GCM128 64 sel src 2001:db8::/32 dst ::/0
+	"$X" -n "$A" state add src 10.0.0.1 dst 10.0.0.2 proto comp spi 0x107 comp deflate
 	# and some the print calls write in any case
 	"$X" -n "$A" state add $ID spi 0x104 enc 'cbc(aes)' $KEY_AES128 flag esn replay-window 64
 	"$X" -n "$A" state add $ID spi 0x105 enc 'cbc(aes)' $KEY_AES128 mark 5 if_id 3 flag noecn
@@ -201,7 +202,7 @@ case_list_text_at_once() {
 		# (word splitting of $o: its options)
 		fast=$("$X" -n "$A" $o state list)
 		calls=$(XFRMCTL_PRINT_CALLS=1 "$X" -n "$A" $o state list)
-		t_eq "$(grep -c '^src ' <<<"$fast")" 7 "state list $o: seven SAs"
+		t_eq "$(grep -c '^src ' <<<"$fast")" 8 "state list $o: eight SAs"
 		t_eq "$fast" "$calls" "state list $o: at once as by the print calls"
 	done
 	# one of them as written by hand, from ip-xfrm's grammar
