@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "print.h"
 #include "netns.h"
 
 struct global_opts G;
@@ -145,6 +146,12 @@ int main(int argc, char **argv)
 			err_msg("netns '%s': %s", G.netns, strerror(-err));
 			return EXIT_RUNTIME;
 		}
+	}
+	if (G.keys) {
+		/* keys will be written: no copy of them is left in a buffer,
+		 * the print layer's (zeroed after each write) or stdio's (none) */
+		print_secret();
+		setvbuf(stdout, NULL, _IONBF, 0);
 	}
 	cli_key_in = stdin;
 	err = batch_file ? batch_main(batch_file, batch_force) : cli_run(argc - i, argv + i);

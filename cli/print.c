@@ -18,6 +18,7 @@ static struct {
 	int depth;
 	bool first[MAX_DEPTH]; /* no member written yet at this depth */
 	int err;	       /* first write error, negative errno */
+	bool secret;	       /* zero what was written (print_secret()) */
 	size_t len;
 	char buf[BUF_SIZE];
 } P = { .out = NULL };
@@ -30,6 +31,8 @@ static void flush_buf(void)
 {
 	if (P.len && fwrite(P.buf, 1, P.len, P.out) != P.len && !P.err)
 		P.err = errno ? -errno : -EIO;
+	if (P.secret)
+		explicit_bzero(P.buf, P.len);
 	P.len = 0;
 }
 
@@ -601,6 +604,11 @@ void print_init(FILE *out, bool json)
 	P.first[0] = true;
 	P.err = 0;
 	P.len = 0;
+}
+
+void print_secret(void)
+{
+	P.secret = true;
 }
 
 bool print_is_json(void)

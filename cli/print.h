@@ -17,6 +17,10 @@ enum print_kind {
 };
 
 void print_init(FILE *out, bool json);
+/* What is printed from now on may hold secrets (keys, with -k): the
+ * buffer is zeroed once written out. For the process (print_init() keeps
+ * it). */
+void print_secret(void);
 bool print_is_json(void);
 
 /* Containers. In text mode these print nothing; key is NULL inside arrays

@@ -334,7 +334,7 @@ int xc_alg_ref_read(const struct nlattr *a, int type, struct xc_alg_ref *r)
 
 	if (len < hdr)
 		return -EBADMSG;
-	key_bytes = (x->alg_key_len + 7) / 8;
+	key_bytes = ((size_t)x->alg_key_len + 7) / 8; /* (no wrap near 2^32 bits) */
 	if (key_bytes > len - hdr || key_bytes > XC_KEY_MAX)
 		return -EBADMSG;
 	r->name = x->alg_name;

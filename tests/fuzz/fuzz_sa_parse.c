@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_msg.h"
 #include "sa.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,13 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 65536)
 		return 0;
-	nlh = malloc(NLMSG_HDRLEN + size - 1);
+	nlh = fuzz_msg(data + 1, size - 1, types[data[0] % N_ELEM(types)]);
 	if (!nlh)
 		return 0;
-	memset(nlh, 0, NLMSG_HDRLEN);
-	nlh->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + size - 1);
-	nlh->nlmsg_type = types[data[0] % N_ELEM(types)];
-	memcpy(NLMSG_DATA(nlh), data + 1, size - 1);
 
 	r = xc_sa_parse(nlh, &sa);
 	if (r != 0 && r != -EBADMSG)
