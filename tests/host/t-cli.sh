@@ -78,6 +78,34 @@ case_plugins() {
 	t_match "$out" "--pcap" "verify's help"
 }
 
+# verify loads libpcap only when it needs it: where libpcap cannot be loaded
+# (here every libpcap the loader knows is an empty file, in a mount
+# namespace of the case's own), what needs it fails in one line that says
+# so and why (exit 1), and a classic pcap file is still read without it.
+case_verify_without_libpcap() {
+	[ "$(id -u)" = 0 ] || t_skip "needs root (a mount namespace to hide libpcap)"
+	command -v unshare >/dev/null || t_skip "no unshare (util-linux)"
+	local d libs
+	d=$(mktemp -d)
+	t_defer rm -rf "$d"
+	libs=$(ldconfig -p | awk '$1 ~ /^libpcap\.so/ { print $NF }' | xargs -r readlink -f | sort -u)
+	[ -n "$libs" ] || t_skip "no libpcap installed to hide"
+	# a pcap file without packets (raw IP), and an SA to verify against
+	python3 -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))' "$d/empty.pcap"
+	echo "state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x100 aead rfc4106(gcm(aes)) 0x0102030405060708090a0b0c0d0e0f1011121314 128" >"$d/a.sa"
+	cat >"$d/hidden.sh" <<-EOS
+		for l in $libs; do mount --bind /dev/null "\$l" || exit 99; done
+		exec "\$@"
+	EOS
+	t_run unshare -m bash "$d/hidden.sh" "$X" verify --pcap "$d/empty.pcap" --sa-file "$d/a.sa" --filter esp
+	t_eq "$rc" 1 "exit status, --filter without libpcap ($err)"
+	t_eq "$(wc -l <<<"$err")" 1 "one line"
+	t_match "$err" "^xfrmctl: verify: cannot compile filter 'esp': cannot load libpcap: .*libpcap[^ ]*: " \
+		"the error names what needed libpcap, and why it did not load"
+	t_run unshare -m bash "$d/hidden.sh" "$X" verify --pcap "$d/empty.pcap" --sa-file "$d/a.sa" --quiet
+	t_eq "$rc" 0 "exit status, a classic pcap file without libpcap ($err)"
+}
+
 # A batch reads plain `state add|update` lines whole (xc_spec_sa_text) and
 # every other line word by word, as the command line does: --dry-run shows
 # the same SAs either way, -k and -j alike, for lines read whole and lines
@@ -127,4 +155,5 @@ t_case "usage errors: exact matching, exit 2, one line" case_usage_errors
 t_case "-n with an absent namespace: exit 1" case_netns_absent
 t_case "plugins: missing or of another build: one line, exit 1" case_plugins
 t_case "batch: plain state add lines read whole, as the command line reads them" case_batch_lines_read_whole
+t_case "verify where libpcap cannot be loaded: one line for what needs it, classic pcap still read" case_verify_without_libpcap
 t_done
