@@ -98,6 +98,7 @@ case_verify_without_libpcap() {
 		exec "\$@"
 	EOS
 	t_run unshare -m bash "$d/hidden.sh" "$X" verify --pcap "$d/empty.pcap" --sa-file "$d/a.sa" --filter esp
+	[ "$rc" != 99 ] || t_skip "cannot bind-mount in a mount namespace here: $err"
 	t_eq "$rc" 1 "exit status, --filter without libpcap ($err)"
 	t_eq "$(wc -l <<<"$err")" 1 "one line"
 	t_match "$err" "^xfrmctl: verify: cannot compile filter 'esp': cannot load libpcap: .*libpcap[^ ]*: " \
