@@ -616,9 +616,25 @@ static bool looks_like_record(const struct xc_capture *cap, size_t off)
 void xc_capture_part_start(const struct xc_capture *cap, struct xc_capture_part *pt, size_t from,
 			   size_t to, bool exact)
 {
-	if (!exact)
-		while (from < to && !looks_like_record(cap, from))
-			from++;
+	/* the places tried are those where the length captured (at most
+	 * MAX_RECORD) has its most significant byte 0: the last of the four
+	 * bytes, the first in a file of the other byte order */
+	size_t msb = cap->swapped ? 8 : 11;
+
+	while (!exact && from < to) {
+		size_t last = cap->size - 16; /* where a record can start, at most */
+		const uint8_t *z;
+
+		if (cap->size < 16 || from > last ||
+		    !(z = memchr(cap->map + from + msb, 0, (to <= last ? to : last + 1) - from))) {
+			from = to;
+			break;
+		}
+		from = (size_t)(z - cap->map) - msb;
+		if (looks_like_record(cap, from))
+			break;
+		from++;
+	}
 	pt->off = from;
 	pt->end = to;
 	pt->pf = from;

@@ -1212,18 +1212,27 @@ int xc_esp_verify_opened(struct xc_esp_sa *e, struct xc_replay *r, const struct 
 			 uint8_t *out, size_t out_len, struct xc_esp_result *res)
 {
 	struct xc_esp_result turn;
+	uint8_t hdr[ESP_HDR] = { 0 };
 	int err = check_args(e, r, pkt, len, out, out_len, res);
 
 	if (err || !pre)
 		return err ? err : -EINVAL;
-	if (!check_packet(e, r, frame, pkt, len, &turn)) {
+	/* the header as pre has it (read from this pkt), not read from pkt
+	 * again: its bytes were read ahead, most often in another CPU's cache,
+	 * and this is all the turn would read of them */
+	if (len >= ESP_HDR) {
+		put32(hdr, pre->spi);
+		put32(hdr + 4, pre->seq_lo);
+	}
+	if (!check_packet(e, r, frame, hdr, len, &turn)) {
 		*res = turn;
 		return 0;
 	}
 	if (pre->opened && pre->seq_hi == turn.seq_hi && pre->spi == turn.spi &&
 	    pre->seq_lo == turn.seq_lo) {
 		/* the same crypto as here: only the turn's warnings to add */
-		*res = *pre;
+		if (res != pre)
+			*res = *pre;
 		res->warn |= turn.warn;
 	} else {
 		*res = turn;
