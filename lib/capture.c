@@ -518,9 +518,12 @@ static void prefetch_ahead(struct xc_capture *cap, size_t rec)
 }
 
 /* The record at *off of a mapped file, *off moved past it: 1 (in pkt,
- * index as given), 2 (the filter drops it), or -EIO (a bad record). */
-static int read_record(struct xc_capture *cap, size_t *off, uint64_t index, struct xc_packet *pkt,
-		       struct xc_err *err)
+ * index as given), 2 (the filter drops it), or -EIO (a bad record).
+ * Inlined into both its callers: called, it cost the parts' reading 0.5
+ * ms of CPU time in 58 (the bench's capture, --jobs 2, medians of 25). */
+static inline __attribute__((always_inline)) int
+read_record(struct xc_capture *cap, size_t *off, uint64_t index, struct xc_packet *pkt,
+	    struct xc_err *err)
 {
 	const uint8_t *h = cap->map + *off;
 	struct pcap_pkthdr ph;
