@@ -672,7 +672,11 @@ struct pool {
 	 * then run on any of these */
 	bool placed;
 	cpu_set_t allowed;
-	size_t ready; /* threads but the caller's with their clones made */
+	/* clones of the SAs made before any turn, which the threads clone
+	 * (worker_setup()): the turns write the SAs (their counters, and
+	 * their contexts when an ESN guess was wrong), never these, so that
+	 * no turn waits for a thread that is late to start */
+	struct xc_esp_sa **tmpl;
 	/* a mapped file is cut in parts of PART bytes, not read in order by
 	 * one thread at a time: [first, size) its records' bytes, next_off
 	 * where the records of the batches turned so far end */
@@ -970,7 +974,6 @@ static void cut_part(struct pool *p, struct batch *b, struct worker *w)
 	p->cut++;
 	pthread_mutex_unlock(&p->mu);
 	r = read_part(p, b, w, b->from, first);
-	xc_capture_populate(p->rd->cap, b->hi);
 	pthread_mutex_lock(&p->mu);
 	if (r < 0) {
 		p->err = p->err ? p->err : r;
@@ -978,6 +981,12 @@ static void cut_part(struct pool *p, struct batch *b, struct worker *w)
 	}
 	b->state = B_OPENED;
 	pthread_cond_broadcast(&p->cv);
+	/* the pages ahead, once the batch can have its turn: filling them
+	 * takes up to a millisecond, which the other threads, their ring
+	 * full, would wait out */
+	pthread_mutex_unlock(&p->mu);
+	xc_capture_populate(p->rd->cap, b->hi);
+	pthread_mutex_lock(&p->mu);
 }
 
 /* Each thread, the main one too, until the end or an error: the turns
@@ -997,11 +1006,7 @@ static void work(struct worker *w)
 		bool can_cut = (p->parts || !p->cutting) && !p->eof && p->cut - p->turned < p->nb;
 
 		b = &p->ring[p->turned % p->nb];
-		/* no turn before every thread has made its clones (a clone
-		 * reads the SA that the turns write: its counters, and its
-		 * contexts when an ESN guess was wrong); the cutting and the
-		 * opening need not wait (a thread opens with its own clones) */
-		if (!p->turning && p->ready == p->nw - 1 && p->turned < p->cut &&
+		if (!p->turning && p->turned < p->cut &&
 		    b->state == B_OPENED && (b->opener == w || !can_cut)) {
 			p->turning = true;
 			enough = false;
@@ -1123,7 +1128,7 @@ static int worker_setup(struct worker *w)
 	if (!(w->esa = calloc(st->n, sizeof(*w->esa))) || !(w->plain = malloc(PKT_MAX)))
 		return -ENOMEM;
 	for (size_t k = 0; k < st->n; k++)
-		if ((r = xc_esp_sa_clone(st->sas[k].esa, &w->esa[k])) < 0)
+		if ((r = xc_esp_sa_clone(w->pool->tmpl[k], &w->esa[k])) < 0)
 			return r;
 	return 0;
 }
@@ -1165,10 +1170,6 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		return NULL;
 	}
-	pthread_mutex_lock(&p->mu);
-	p->ready++;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
 	work(w);
 	return NULL;
 }
@@ -1193,6 +1194,9 @@ static void pool_free(struct pool *p)
 	if (!p)
 		return;
 	pool_join(p);
+	for (size_t k = 0; p->tmpl && k < p->st->n; k++)
+		xc_esp_sa_free(p->tmpl[k]);
+	free(p->tmpl);
 	for (size_t i = 0; i < p->nw; i++) {
 		for (size_t k = 0; p->w[i].esa && k < p->st->n; k++)
 			xc_esp_sa_free(p->w[i].esa[k]);
@@ -1300,6 +1304,11 @@ static int pool_go(struct pool *p)
 		if ((!p->parts && !(p->ring[i].in = malloc(ARENA))) ||
 		    (st->w && !(p->ring[i].out = malloc(ARENA))))
 			return -ENOMEM;
+	if (!(p->tmpl = calloc(st->n, sizeof(*p->tmpl))))
+		return -ENOMEM;
+	for (size_t k = 0; k < st->n; k++)
+		if ((r = xc_esp_sa_clone(st->sas[k].esa, &p->tmpl[k])) < 0)
+			return r;
 	if ((r = worker_setup(&p->w[0])) < 0)
 		return r;
 	pthread_mutex_lock(&p->mu);
