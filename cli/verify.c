@@ -963,6 +963,7 @@ static void give_set(struct batch *b, struct worker *w)
 static void cut_part(struct pool *p, struct batch *b, struct worker *w)
 {
 	bool first = p->cut == 0;
+	const uint8_t *hi;
 	int r;
 
 	b->from = p->first + p->cut * (size_t)PART;
@@ -974,6 +975,7 @@ static void cut_part(struct pool *p, struct batch *b, struct worker *w)
 	p->cut++;
 	pthread_mutex_unlock(&p->mu);
 	r = read_part(p, b, w, b->from, first);
+	hi = b->hi; /* (b is another thread's once it is opened) */
 	pthread_mutex_lock(&p->mu);
 	if (r < 0) {
 		p->err = p->err ? p->err : r;
@@ -985,7 +987,7 @@ static void cut_part(struct pool *p, struct batch *b, struct worker *w)
 	 * takes up to a millisecond, which the other threads, their ring
 	 * full, would wait out */
 	pthread_mutex_unlock(&p->mu);
-	xc_capture_populate(p->rd->cap, b->hi);
+	xc_capture_populate(p->rd->cap, hi);
 	pthread_mutex_lock(&p->mu);
 }
 
