@@ -989,26 +989,20 @@ static int check_args(const struct xc_esp_sa *e, const struct xc_replay *r, cons
 	return 0;
 }
 
-/* The SPI and sequence number of a packet of at least ESP_HDR bytes. */
-static void set_header(struct xc_esp_result *res, uint32_t spi, uint32_t seq_lo, uint32_t seq_hi)
-{
-	res->spi = spi;
-	res->seq_lo = seq_lo;
-	res->seq_hi = seq_hi;
-	res->seq = (uint64_t)seq_hi << 32 | seq_lo;
-}
-
+/* The SPI and sequence number, for a packet of at least ESP_HDR bytes. */
 static void read_header(const uint8_t *pkt, uint32_t seq_hi, struct xc_esp_result *res)
 {
-	set_header(res, get32(pkt), get32(pkt + 4), seq_hi);
+	res->spi = get32(pkt);
+	res->seq_lo = get32(pkt + 4);
+	res->seq_hi = seq_hi;
+	res->seq = (uint64_t)seq_hi << 32 | res->seq_lo;
 }
 
-/* xfrm_input up to the call of esp_input: the header (spi and seq_lo, the
- * packet's if it has len >= ESP_HDR bytes), the SA, the encapsulation,
- * the replay check (seq_hi inferred), the hard lifetime. Reads r, changes
- * only the SA's expiry state. true: on to open_packet(). */
+/* xfrm_input up to the call of esp_input: the header, the SA, the
+ * encapsulation, the replay check (seq_hi inferred), the hard lifetime.
+ * Reads r, changes only the SA's expiry state. true: on to open_packet(). */
 static bool check_packet(struct xc_esp_sa *e, const struct xc_replay *r,
-			 const struct xc_frame *frame, uint32_t spi, uint32_t seq_lo, size_t len,
+			 const struct xc_frame *frame, const uint8_t *pkt, size_t len,
 			 struct xc_esp_result *res)
 {
 	uint32_t seq_hi = 0;
@@ -1020,7 +1014,7 @@ static bool check_packet(struct xc_esp_sa *e, const struct xc_replay *r,
 		drop(res, XC_V_IN_HDR_ERROR, -EINVAL, "%zu bytes, short of an ESP header", len);
 		return false;
 	}
-	set_header(res, spi, seq_lo, 0);
+	read_header(pkt, 0, res);
 	/* xfrm_state_lookup: an expired SA is deleted at once */
 	if (e->expired) {
 		drop(res, XC_V_IN_NO_STATES, 0, "SA hard-expired (the kernel deleted it)");
@@ -1042,7 +1036,7 @@ static bool check_packet(struct xc_esp_sa *e, const struct xc_replay *r,
 		replay_drop(res, r, res->seq_lo);
 		return false;
 	}
-	set_header(res, spi, seq_lo, seq_hi);
+	read_header(pkt, seq_hi, res);
 	/* xfrm_state_check_expire */
 	if (e->cur_bytes >= e->hard_bytes || e->cur_packets >= e->hard_packets) {
 		e->expired = true;
@@ -1154,8 +1148,7 @@ int xc_esp_verify(struct xc_esp_sa *e, struct xc_replay *r, const struct xc_fram
 
 	if (err)
 		return err;
-	if (!check_packet(e, r, frame, len >= ESP_HDR ? get32(pkt) : 0,
-			  len >= ESP_HDR ? get32(pkt + 4) : 0, len, res))
+	if (!check_packet(e, r, frame, pkt, len, res))
 		return 0;
 	if ((err = open_packet(e, frame, pkt, len, out, res)) < 0)
 		return err;
@@ -1219,6 +1212,7 @@ int xc_esp_verify_opened(struct xc_esp_sa *e, struct xc_replay *r, const struct 
 			 uint8_t *out, size_t out_len, struct xc_esp_result *res)
 {
 	struct xc_esp_result turn;
+	uint8_t hdr[ESP_HDR] = { 0 };
 	int err = check_args(e, r, pkt, len, out, out_len, res);
 
 	if (err || !pre)
@@ -1226,12 +1220,16 @@ int xc_esp_verify_opened(struct xc_esp_sa *e, struct xc_replay *r, const struct 
 	/* the header as pre has it (read from this pkt), not read from pkt
 	 * again: its bytes were read ahead, most often in another CPU's cache,
 	 * and this is all the turn would read of them */
-	if (!check_packet(e, r, frame, pre->spi, pre->seq_lo, len, &turn)) {
+	if (len >= ESP_HDR) {
+		put32(hdr, pre->spi);
+		put32(hdr + 4, pre->seq_lo);
+	}
+	if (!check_packet(e, r, frame, hdr, len, &turn)) {
 		*res = turn;
 		return 0;
 	}
-	/* (the SPI and sequence number are pre's) */
-	if (pre->opened && pre->seq_hi == turn.seq_hi) {
+	if (pre->opened && pre->seq_hi == turn.seq_hi && pre->spi == turn.spi &&
+	    pre->seq_lo == turn.seq_lo) {
 		/* the same crypto as here: only the turn's warnings to add */
 		if (res != pre)
 			*res = *pre;
