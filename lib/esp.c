@@ -354,6 +354,19 @@ static int setup_authenc(struct xc_esp_sa *e, const struct xc_sa *sa, struct xc_
 	return set_mac(e, auth, &sa->auth, err);
 }
 
+/* An SA's struct on cache lines of its own (zeroed): with --jobs, one
+ * thread's turns write an SA's counters at every packet while others open
+ * packets with their clones, which must not share a line with it */
+static struct xc_esp_sa *esa_alloc(void)
+{
+	size_t n = (sizeof(struct xc_esp_sa) + 63) / 64 * 64;
+	struct xc_esp_sa *e = aligned_alloc(64, n);
+
+	if (e)
+		memset(e, 0, n);
+	return e;
+}
+
 int xc_esp_sa_new(const struct xc_sa *sa, struct xc_esp_sa **out, struct xc_err *err)
 {
 	struct xc_esp_sa *e;
@@ -391,7 +404,7 @@ int xc_esp_sa_new(const struct xc_sa *sa, struct xc_esp_sa **out, struct xc_err 
 		xc_err_set(err, "Unsupported encapsulation type for ESP");
 		return -EINVAL;
 	}
-	if (!(e = calloc(1, sizeof(*e))))
+	if (!(e = esa_alloc()))
 		return -ENOMEM;
 	e->spi = ntohl(sa->info.id.spi);
 	e->family = sa->info.family;
@@ -1165,7 +1178,7 @@ int xc_esp_sa_clone(const struct xc_esp_sa *esa, struct xc_esp_sa **out)
 	int r = -ENOMEM;
 
 	*out = NULL;
-	if (!(c = malloc(sizeof(*c))))
+	if (!(c = esa_alloc()))
 		return -ENOMEM;
 	memcpy(c, esa, sizeof(*c));
 	c->cipher = NULL;
