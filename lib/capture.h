@@ -73,6 +73,32 @@ struct xc_packet {
  * libpcap. */
 int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err);
 
+/* A classic pcap file read in place can be read in parts, by several
+ * threads at once, each part the records that start in a span of the
+ * file's bytes. xc_capture_span: the file's size, and in *first where its
+ * first record starts; 0 if the capture is not such a file. */
+size_t xc_capture_span(const struct xc_capture *cap, size_t *first);
+struct xc_capture_part {
+	size_t off; /* the next record's offset; where the part ended, at the end */
+	size_t end; /* the part is the records that start before this */
+	size_t pf;  /* prefetched up to */
+	uint64_t n; /* records handed on (their index: 1, 2...) */
+};
+/* A part of the records that start in [from, to): at from if exact (a
+ * record starts there, or from is to), else at the first offset from
+ * there that looks like a record's start (the headers that follow from
+ * there look like headers), or at to if none does. A guess can be
+ * wrong: it is right if pt->off is where the part before ended. */
+void xc_capture_part_start(const struct xc_capture *cap, struct xc_capture_part *pt, size_t from,
+			   size_t to, bool exact);
+/* The part's next record that passes the filter (stable, its index
+ * counted in the part), as xc_capture_next(): 1, 0 once the next record
+ * starts at or past the part's end (pt->off is there) or the file ends,
+ * or -EIO at a bad record (pt->off is at it). Safe from any thread, each
+ * with parts of its own. */
+int xc_capture_part_next(struct xc_capture *cap, struct xc_capture_part *pt,
+			 struct xc_packet *pkt, struct xc_err *err);
+
 /* Where the IP packet starts in a frame of link type dlt (DLT_* of pcap):
  * Ethernet with VLAN tags, Linux cooked v1/v2 (tcpdump -i any), raw IP,
  * BSD loopback. Pure. Returns 0 and sets *off, or -EPROTONOSUPPORT (not

@@ -195,7 +195,8 @@ int xc_esp_open_ahead(struct xc_esp_sa *clone, const struct xc_frame *frame, con
 
 /* The packet's turn: as xc_esp_verify() on esa and r, taking pre (from
  * xc_esp_open_ahead() on this pkt, with this out) when its high bits are
- * those the replay check infers now. res may be pre. */
+ * those the replay check infers now; the SPI and sequence number are
+ * pre's (pkt is read again only to open it again). res may be pre. */
 int xc_esp_verify_opened(struct xc_esp_sa *esa, struct xc_replay *r, const struct xc_frame *frame,
 			 const uint8_t *pkt, size_t len, const struct xc_esp_result *pre,
 			 uint8_t *out, size_t out_len, struct xc_esp_result *res);

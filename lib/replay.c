@@ -76,12 +76,19 @@ int xc_replay_set(struct xc_replay *r, uint32_t seq, uint32_t seq_hi, const uint
 	return 0;
 }
 
+/* v % window, without a division for a window that is a power of two
+ * (most are; the turns of verify --jobs do this twice a packet) */
+static uint32_t ring_mod(const struct xc_replay *r, uint32_t v)
+{
+	return r->window & (r->window - 1) ? v % r->window : v & (r->window - 1);
+}
+
 /* Ring position of the highest sequence number (BMP, ESN). For seq 0, the
  * state of a new SA, this is 0xffffffff % window: the window - 1 when the
  * window is a power of two, something else otherwise. */
 static uint32_t ring_top(const struct xc_replay *r)
 {
-	return (r->seq - 1) % r->window;
+	return ring_mod(r, r->seq - 1);
 }
 
 /* Ring bit of the sequence number diff below the highest (diff < window). */
@@ -218,14 +225,14 @@ static void ring_forward(struct xc_replay *r, uint32_t seq, uint32_t diff)
 
 	if (diff < r->window) {
 		for (uint32_t i = 1; i < diff; i++)
-			bit_clear(r, (top + i) % r->window);
+			bit_clear(r, ring_mod(r, top + i));
 	} else {
 		memset(r->bmp, 0, ((r->window - 1) / 32 + 1) * sizeof(r->bmp[0]));
 	}
 	/* u32 sum, wrapping, as the kernel's: with seq 0 before and a window
 	 * that is no power of two, this bit is not where ring_bit() will look
 	 * for seq afterwards */
-	bit_set(r, (uint32_t)(top + diff) % r->window);
+	bit_set(r, ring_mod(r, top + diff));
 	r->seq = seq;
 }
 

@@ -156,6 +156,62 @@ case_gcm_large() {
 	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: [0-9]+ packets, 14000 ok," "every packet of the capture ok"
 }
 
+# Several threads read a classic pcap file in parts of some hundred KiB,
+# each from where its first record seems to start (the part before it is
+# still being read): here, between the ESP packets, UDP packets whose
+# bytes are pcap records, some 16-byte empty ones in a row, then one too
+# long; a part whose start falls in them is read from a wrong place (and
+# may end at that bad record), and must be read again in its turn from
+# where the part before it ended. Then a bad record in the middle.
+case_records_in_packets() {
+	setup
+	"$d/espgen" gcm 3000 1400 "$d/g.pcap" "$d/g.sa" >/dev/null
+	local before esp
+	read -r before esp < <(python3 - "$d/g.pcap" "$d/f.pcap" "$d/bad.pcap" <<-'PY'
+	import struct, sys
+	data = open(sys.argv[1], "rb").read()
+	sec = struct.unpack_from("<I", data, 24)[0]
+	fake = (struct.pack("<IIII", sec, 0, 0, 0) * 5 + struct.pack("<IIII", sec, 0, 300000, 300000)) * 300
+	udp = struct.pack("!HHHH", 7, 9, 8 + len(fake), 0) + fake
+	ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+	                           bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])))
+	s = sum(struct.unpack("!10H", bytes(ip)))
+	s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+	ip[10:12] = struct.pack("!H", ~s & 0xffff)
+	pkt = bytes(ip) + udp
+	out, off, i, bad = [data[:24]], 24, 0, 0
+	while off < len(data):
+	    cap = struct.unpack_from("<I", data, off + 8)[0]
+	    out.append(data[off:off + 16 + cap])
+	    off += 16 + cap
+	    i += 1
+	    if i % 10 == 0:
+	        out.append(struct.pack("<IIII", sec, i, len(pkt), len(pkt)) + pkt)
+	f = b"".join(out)
+	open(sys.argv[2], "wb").write(f)
+	# a record of 300000 bytes (more than libpcap's 262144) at 60 %
+	at = len(out) * 3 // 5
+	lead = sum(len(r) for r in out[:at])
+	b = bytearray(f)
+	b[lead + 8:lead + 16] = struct.pack("<II", 300000, 300000)
+	open(sys.argv[3], "wb").write(b)
+	# the records before it: their number, and the ESP packets among them
+	print(at - 1, sum(1 for r in out[1:at] if len(r) != 16 + len(pkt)))
+	PY
+	)
+	[ "$(stat -c %s "$d/f.pcap")" -gt $((8 << 20)) ] || t_fail "the capture is too small"
+	same "$d/f.pcap" "$d/g.sa"
+	t_eq "$rc" 0 "exit status"
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3000 packets, 3000 ok" "every ESP packet ok"
+	t_match "$out" "not ESP: 300 packets" "the UDP packets, and no record in them"
+	same "$d/f.pcap" "$d/g.sa" --quiet
+	same "$d/bad.pcap" "$d/g.sa"
+	t_eq "$rc" 1 "exit status, a bad record"
+	t_eq "$err" "xfrmctl: verify: reading packets: '$d/bad.pcap': a record of 300000 bytes, more than 262144" "the error"
+	t_eq "$(grep -c '^#' <<<"$out")" "$esp" "the lines of the ESP packets before it"
+	t_match "$(grep '^#' <<<"$out" | tail -n 1)" "^#$before " "the last line, the record before it"
+}
+
 case_cbc_sha256_pcapng() {
 	setup
 	"$d/espgen" cbc-sha256 2500 96 "$d/b.pcap" "$d/b.sa" >/dev/null
@@ -269,6 +325,7 @@ case_live() {
 
 t_case "GCM, ESN across the wrap, reordered, replayed, hit: --jobs N = one thread" case_gcm_esn_wrap
 t_case "GCM, 20 MB, mutated: --jobs N = one thread while the pages are let go" case_gcm_large
+t_case "pcap records inside packets, a bad record: --jobs N = one thread" case_records_in_packets
 t_case "CBC+HMAC from pcapng (libpcap), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
 t_case "--jobs 4 on one CPU = one thread; libpcap loaded for pcapng, not for pcap" case_one_cpu_and_libpcap
 t_case "--live lo, 1 and 2 threads: --count ends it, lines as packets come, SIGINT" case_live

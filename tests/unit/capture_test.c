@@ -352,6 +352,97 @@ static void test_release(void **state)
 	xc_capture_close(cap);
 }
 
+/* Parts (xc_capture_part_*), each a span of the file cut anywhere: read
+ * one after the other, the first from the first record, every other from
+ * a guess of where its first record starts, they hand on the records
+ * xc_capture_next() reads (libpcap's, test_classic_files), each record
+ * once; on these files (no packet bytes that look like headers) every
+ * guess is where the part before ended. A file cut in a record, each part
+ * started where the part before ended: the part it falls in stops there,
+ * at that record, with the error. */
+#define PART_RECORDS 300
+static void test_parts(void **state)
+{
+	static const struct {
+		uint32_t magic;
+		bool be;
+	} kinds[] = { { 0xa1b2c3d4, false }, { 0xa1b2c3d4, true }, { 0xa1b23c4d, false },
+		      { 0xa1b23c4d, true } };
+	static const size_t steps[] = { 7, 64, 1000, 4096, 1 << 20 };
+	const uint8_t *ip[PART_RECORDS];
+	size_t len[PART_RECORDS];
+	struct xc_capture *cap;
+	struct xc_capture_part pt;
+	struct xc_packet pkt;
+	struct xc_err err = { "" };
+	struct stat st;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (size_t cut = 0; cut <= 5; cut += 5) {
+			size_t total = 0, first, size;
+			const uint8_t *map;
+
+			write_file(kinds[k].magic, kinds[k].be, 101, PART_RECORDS, cut);
+			assert_int_equal(stat(path, &st), 0);
+			assert_int_equal(xc_capture_open_file(&cap, path, NULL, &err), 0);
+			while (xc_capture_next(cap, &pkt, &err) == 1) {
+				ip[total] = pkt.ip;
+				len[total++] = pkt.ip_len;
+			}
+			assert_int_equal(total, cut ? PART_RECORDS - 1 : PART_RECORDS);
+			size = xc_capture_span(cap, &first);
+			assert_int_equal(size, (size_t)st.st_size);
+			assert_int_equal(first, 24);
+			map = ip[0] - 24 - 16; /* raw IP: the packet follows its header */
+			for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+				size_t n = 0, at = first;
+				int r = 0;
+
+				for (size_t from = first; from < size && r >= 0; from += steps[s]) {
+					size_t to = size - from > steps[s] ? from + steps[s] : size;
+
+					/* cut: from where the part before ended (a guess
+					 * near the end may take a cut record's bytes for
+					 * another's: the chain of headers it checks ends
+					 * in the cut record) */
+					if (cut)
+						xc_capture_part_start(cap, &pt, at < to ? at : to, to, true);
+					else
+						xc_capture_part_start(cap, &pt, from, to, from == first);
+					if (at >= to) { /* no record starts in it */
+						assert_int_equal(pt.off, to);
+						assert_int_equal(xc_capture_part_next(cap, &pt, &pkt, &err), 0);
+						continue;
+					}
+					assert_int_equal(pt.off, at);
+					while ((r = xc_capture_part_next(cap, &pt, &pkt, &err)) == 1) {
+						assert_true(n < total);
+						assert_ptr_equal(pkt.ip, ip[n]);
+						assert_int_equal(pkt.ip_len, len[n]);
+						assert_int_equal(pkt.stable, 1);
+						assert_int_equal(pkt.index, pt.n);
+						n++;
+					}
+					at = pt.off;
+					if (r == 0)
+						assert_true(at >= to);
+				}
+				assert_int_equal(n, total);
+				if (cut) { /* stopped at the last record, cut */
+					assert_int_equal(r, -EIO);
+					assert_ptr_equal(map + at, ip[total - 1] + len[total - 1]);
+					assert_non_null(strstr(err.msg, "truncated dump file"));
+				} else {
+					assert_int_equal(r, 0);
+					assert_int_equal(at, size);
+				}
+			}
+			xc_capture_close(cap);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pcapng, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }
