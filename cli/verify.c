@@ -792,6 +792,25 @@ static int cut(struct vstate *st, struct reader *rd, struct batch *b)
 	return r == -EAGAIN ? 0 : r < 0 ? r : 0;
 }
 
+/* A set's items moved to an array of cap (the first of them kept), the
+ * old array wiped (the heads of plaintexts) and freed. 0 or -ENOMEM (the
+ * set unchanged). */
+static int set_resize(struct item_set *s, size_t cap)
+{
+	struct item *it = malloc(cap * sizeof(*it));
+	size_t keep = s->used < cap ? s->used : cap;
+
+	if (!it)
+		return -ENOMEM;
+	memcpy(it, s->it, keep * sizeof(*it));
+	explicit_bzero(s->it, s->used * sizeof(*it));
+	free(s->it);
+	s->it = it;
+	s->cap = cap;
+	s->used = keep;
+	return 0;
+}
+
 /* A part of a mapped file into b, from `from` (exact: a record starts
  * there; else a guess is made from there), each packet opened as it is
  * read: one pass over the bytes, by one thread, in the order of the file
@@ -814,12 +833,9 @@ static int read_part(struct pool *p, struct batch *b, struct worker *w, size_t f
 		struct item *it;
 
 		if (b->n == set->cap) {
-			struct item *more = realloc(set->it, 2 * set->cap * sizeof(*more));
-
-			if (!more)
+			if (set_resize(set, 2 * set->cap) < 0)
 				return -ENOMEM;
-			set->it = b->items = more;
-			set->cap *= 2;
+			b->items = set->it;
 		}
 		it = &b->items[b->n++];
 		if (set->used < b->n)
@@ -949,6 +965,10 @@ static struct item_set *take_set(struct pool *p, struct worker *w)
 /* A batch's items back to the thread that cut it, w (under p->mu). */
 static void give_set(struct batch *b, struct worker *w)
 {
+	/* a set grown for a part of many small records goes back to its
+	 * size (each ring place may hold one; if it cannot, it stays) */
+	if (b->set->cap > 4 * BATCH)
+		(void)set_resize(b->set, BATCH);
 	b->set->next = w->free_sets;
 	w->free_sets = b->set;
 	b->set = NULL;
@@ -1020,8 +1040,10 @@ static void work(struct worker *w)
 					p->next_off = b->end;
 					if (b->rerr < 0 && !enough) { /* a bad record */
 						r = b->rerr;
-						p->rd->xe = b->rxe;
-						p->err_read = true;
+						if (!p->err) { /* (else another error is told) */
+							p->rd->xe = b->rxe;
+							p->err_read = true;
+						}
 					}
 				}
 				if (b->hi)
@@ -1156,13 +1178,13 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&p->mu);
 	while (!p->go && !p->quit)
 		pthread_cond_wait(&p->cv, &p->mu);
-	go = p->go;
+	go = p->go && !p->quit; /* (a thread late to start may find all done) */
 	pthread_mutex_unlock(&p->mu);
 	if (!go)
 		return NULL;
 	if ((r = worker_setup(w)) < 0) {
 		pthread_mutex_lock(&p->mu);
-		if (!p->err) {
+		if (!p->err && !p->quit) { /* (once all is done, nothing failed) */
 			p->err = r;
 			p->err_setup = true;
 		}

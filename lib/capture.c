@@ -621,8 +621,10 @@ void xc_capture_part_start(const struct xc_capture *cap, struct xc_capture_part 
 {
 	/* the places tried are those where the length captured (at most
 	 * MAX_RECORD) has its most significant byte 0: the last of the four
-	 * bytes, the first in a file of the other byte order */
-	size_t msb = cap->swapped ? 8 : 11;
+	 * of the four bytes in a little-endian file, the first in a big-endian
+	 * one (swapped: of the other byte order than this host's) */
+	bool little = cap->swapped != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+	size_t msb = little ? 11 : 8;
 
 	while (!exact && from < to) {
 		size_t last = cap->size - 16; /* where a record can start, at most */

@@ -156,6 +156,26 @@ case_gcm_large() {
 	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: [0-9]+ packets, 14000 ok," "every packet of the capture ok"
 }
 
+# A part of many small records (here 16-byte empty ones: 16384 in a part)
+# holds many more items than a batch: their arrays grow, and shrink again
+# when the part is done; the ESP packets after them are read as by one
+# thread.
+case_small_records() {
+	setup
+	"$d/espgen" gcm 3000 64 "$d/g.pcap" "$d/g.sa" >/dev/null
+	python3 - "$d/g.pcap" "$d/s.pcap" <<-'PY'
+	import struct, sys
+	data = open(sys.argv[1], "rb").read()
+	with open(sys.argv[2], "wb") as f:
+	    f.write(data[:24])
+	    f.write(struct.pack("<IIII", 1, 0, 0, 0) * 300000)
+	    f.write(data[24:])
+	PY
+	same "$d/s.pcap" "$d/g.sa" --quiet
+	t_match "$out" "not ESP: 300000 packets" "the empty records, each a packet not ESP"
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3000 packets, 3000 ok"$'\n' "every ESP packet ok"
+}
+
 # Several threads read a classic pcap file in parts of some hundred KiB,
 # each from where its first record seems to start (the part before it is
 # still being read): here, between the ESP packets, UDP packets whose
@@ -325,6 +345,7 @@ case_live() {
 
 t_case "GCM, ESN across the wrap, reordered, replayed, hit: --jobs N = one thread" case_gcm_esn_wrap
 t_case "GCM, 20 MB, mutated: --jobs N = one thread while the pages are let go" case_gcm_large
+t_case "many small records in a part: --jobs N = one thread" case_small_records
 t_case "pcap records inside packets, a bad record: --jobs N = one thread" case_records_in_packets
 t_case "CBC+HMAC from pcapng (libpcap), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
 t_case "--jobs 4 on one CPU = one thread; libpcap loaded for pcapng, not for pcap" case_one_cpu_and_libpcap
