@@ -621,8 +621,10 @@ struct item_set {
 	struct item_set *all;     /* every set of the pool, to free */
 };
 
+/* (a ring place, or a thread's, on cache lines of its own: each is
+ * written by one thread while the others work on theirs) */
 struct batch {
-	struct item *items; /* set's */
+	_Alignas(CACHE_LINE) struct item *items; /* set's */
 	struct item_set *set;
 	size_t n, used; /* items, and bytes of in */
 	/* a part of a mapped file (pool->parts): the records that start in
@@ -641,7 +643,7 @@ struct batch {
 };
 
 struct worker {
-	pthread_t thread;
+	_Alignas(CACHE_LINE) pthread_t thread;
 	bool started;
 	struct pool *pool;
 	struct xc_esp_sa **esa; /* a clone of each SA, by index */
@@ -690,6 +692,19 @@ struct pool {
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
 	size_t dirty;
 };
+
+/* n zeroed elements of size bytes (a multiple of CACHE_LINE), on cache
+ * lines of their own (calloc() aligns to 16 bytes); free() them. */
+static void *aligned_calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	if (!(p = aligned_alloc(CACHE_LINE, n * size)))
+		return NULL;
+	return memset(p, 0, n * size);
+}
 
 /* Whether the start of a packet's plaintext is read after its opening: by
  * its output line, or by the turn's check of a BEET pseudo header. */
@@ -1272,7 +1287,7 @@ static int pool_start(struct vstate *st, struct reader *rd, unsigned int jobs, s
 	p->st = st;
 	p->rd = rd;
 	p->nb = 2 * (size_t)jobs + 2;
-	if (!(p->w = calloc(jobs, sizeof(*p->w))))
+	if (!(p->w = aligned_calloc(jobs, sizeof(*p->w))))
 		goto out;
 	p->nw = jobs; /* (pool_free() goes over nw workers) */
 	for (size_t i = 0; i < p->nw; i++)
@@ -1322,7 +1337,7 @@ static int pool_go(struct pool *p)
 	p->size = xc_capture_span(p->rd->cap, &p->first);
 	p->parts = p->size > 0;
 	p->next_off = p->first;
-	if (!(p->ring = calloc(p->nb, sizeof(*p->ring))) || !(p->plain = malloc(PKT_MAX)))
+	if (!(p->ring = aligned_calloc(p->nb, sizeof(*p->ring))) || !(p->plain = malloc(PKT_MAX)))
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nb; i++)
 		if ((!p->parts && !(p->ring[i].in = malloc(ARENA))) ||
