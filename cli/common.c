@@ -78,16 +78,12 @@ char *cli_prefix(char *buf, uint16_t family, const void *addr, unsigned int plen
 
 char *cli_key_text(const unsigned char *key, unsigned int len, char *b)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	if (len > 512)
 		len = 512;
 	*b++ = '0';
 	*b++ = 'x';
-	for (unsigned int i = 0; i < len; i++) {
-		*b++ = hex[key[i] >> 4];
-		*b++ = hex[key[i] & 15];
-	}
+	for (unsigned int i = 0; i < len; i++, b += 2)
+		memcpy(b, print_hex_pairs + 2 * key[i], 2);
 	return b;
 }
 

@@ -170,11 +170,12 @@ name_of(struct name_text *t, uint8_t val, const char *(*lookup)(uint8_t))
 	if (!t->set || t->val != val) {
 		const char *name = lookup(val);
 
-		if (!name || strlen(name) > sizeof(t->text))
+		if (!name || (t->len = strlen(name)) > sizeof(t->text)) {
+			t->set = false;
 			return NULL; /* (then the print calls write the SA) */
+		}
 		t->set = true;
 		t->val = val;
-		t->len = strlen(name);
 		memset(t->text, 0, sizeof(t->text));
 		memcpy(t->text, name, t->len);
 	}
@@ -255,8 +256,8 @@ static bool text_sa_at_once(const struct xc_sa_msg *m)
 	uint16_t sfam = sel->family ? sel->family : AF_INET;
 	const char *proto = name_of(&proto_text, p->id.proto, xc_proto_name);
 	const char *mode = name_of(&mode_text, p->mode, xc_mode_name);
-	const struct nlattr *auth = tb[XFRMA_ALG_AUTH_TRUNC] ? tb[XFRMA_ALG_AUTH_TRUNC] : tb[XFRMA_ALG_AUTH];
-	int auth_type = tb[XFRMA_ALG_AUTH_TRUNC] ? XFRMA_ALG_AUTH_TRUNC : XFRMA_ALG_AUTH;
+	int auth_type;
+	const struct nlattr *auth = xc_sa_msg_auth(m, &auth_type);
 	struct xc_alg_ref aead, au, enc, comp;
 	struct xfrm_replay_state rs;
 	char *o;

@@ -761,6 +761,19 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 	}
 }
 
+/* Item it, its packet at it->ip, the next of b: its room for the
+ * plaintext (--write-decrypted), and b's bytes and span grown by it. */
+static void batch_place(struct batch *b, struct item *it, const struct vstate *st)
+{
+	it->plain = st->w ? b->out + b->used : NULL;
+	b->used += it->ip_len;
+	if (b->dirty < b->used)
+		b->dirty = b->used;
+	if (!b->lo)
+		b->lo = it->ip;
+	b->hi = it->ip + it->ip_len;
+}
+
 /* Read packets into b until it is full, the input ends, or (live) none is
  * waiting; with none at all, wait for one (a tenth of a second at a time,
  * so that a halt is seen even when nothing comes). Only read: what they are is for
@@ -790,13 +803,7 @@ static int cut(struct vstate *st, struct reader *rd, struct batch *b)
 		/* a mapped file's packets stay where they are */
 		if (!rd->pkt.stable)
 			it->ip = memcpy(b->in + b->used, rd->pkt.ip, rd->pkt.ip_len);
-		it->plain = st->w ? b->out + b->used : NULL;
-		b->used += it->ip_len;
-		if (b->dirty < b->used)
-			b->dirty = b->used;
-		if (!b->lo)
-			b->lo = it->ip;
-		b->hi = it->ip + it->ip_len;
+		batch_place(b, it, st);
 		if (!b->n++)
 			/* live: the batch goes when no more is waiting (if this
 			 * fails, when none came for a tenth of a second) */
@@ -856,13 +863,7 @@ static int read_part(struct pool *p, struct batch *b, struct worker *w, size_t f
 		if (set->used < b->n)
 			set->used = b->n;
 		take_packet(it, &pkt);
-		it->plain = st->w ? b->out + b->used : NULL;
-		b->used += it->ip_len;
-		if (b->dirty < b->used)
-			b->dirty = b->used;
-		if (!b->lo)
-			b->lo = it->ip;
-		b->hi = it->ip + it->ip_len;
+		batch_place(b, it, st);
 		open_item(st, it, w);
 	}
 	b->rerr = r;

@@ -23,7 +23,7 @@ struct xc_nl {
 	int fd;
 	uint32_t port;
 	uint32_t seq;      /* the next request's number (libnl's first one) */
-	unsigned char *rx; /* replies, zeroed after each read: they carry keys */
+	unsigned char *rx; /* replies, zeroed once read (wait_replies()): they carry keys */
 	/* tx: the queued requests (q_len bytes), then the request being
 	 * built (tx_len bytes); all zero past them */
 	unsigned char *tx;

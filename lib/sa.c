@@ -434,23 +434,26 @@ int xc_sa_msg_read(const struct nlmsghdr *nlh, struct xc_sa_msg *m)
 	return 0;
 }
 
+const struct nlattr *xc_sa_msg_auth(const struct xc_sa_msg *m, int *type)
+{
+	*type = m->tb[XFRMA_ALG_AUTH_TRUNC] ? XFRMA_ALG_AUTH_TRUNC : XFRMA_ALG_AUTH;
+	return m->tb[*type];
+}
+
 int xc_sa_msg_parse(const struct xc_sa_msg *m, struct xc_sa *sa)
 {
-	const struct nlattr *const *tb = m->tb;
-	int r;
+	const struct nlattr *const *tb = m->tb, *auth;
+	int r, auth_type;
 
 	sa->info = m->info;
 	if ((tb[XFRMA_ALG_AEAD] && get_alg(tb[XFRMA_ALG_AEAD], XFRMA_ALG_AEAD, &sa->aead) < 0) ||
 	    (tb[XFRMA_ALG_CRYPT] && get_alg(tb[XFRMA_ALG_CRYPT], XFRMA_ALG_CRYPT, &sa->enc) < 0) ||
 	    (tb[XFRMA_ALG_COMP] && get_alg(tb[XFRMA_ALG_COMP], XFRMA_ALG_COMP, &sa->comp) < 0))
 		return -EBADMSG;
-	/* the kernel sends both AUTH and AUTH_TRUNC; the latter has the truth */
-	if (tb[XFRMA_ALG_AUTH_TRUNC]) {
-		if (get_alg(tb[XFRMA_ALG_AUTH_TRUNC], XFRMA_ALG_AUTH_TRUNC, &sa->auth) < 0)
+	if ((auth = xc_sa_msg_auth(m, &auth_type))) {
+		if (get_alg(auth, auth_type, &sa->auth) < 0)
 			return -EBADMSG;
-		sa->auth_trunc = true;
-	} else if (tb[XFRMA_ALG_AUTH] && get_alg(tb[XFRMA_ALG_AUTH], XFRMA_ALG_AUTH, &sa->auth) < 0) {
-		return -EBADMSG;
+		sa->auth_trunc = auth_type == XFRMA_ALG_AUTH_TRUNC;
 	}
 	if ((r = xc_nla_copy(tb, XFRMA_ENCAP, &sa->encap, sizeof(sa->encap), &sa->has_encap)) < 0 ||
 	    (r = xc_nla_copy(tb, XFRMA_COADDR, &sa->coaddr, sizeof(sa->coaddr), &sa->has_coaddr)) < 0 ||

@@ -141,6 +141,11 @@ int xc_sa_msg_read(const struct nlmsghdr *nlh, struct xc_sa_msg *m);
  * read: all of xc_sa_parse() after finding the SA. 0 or -EBADMSG. */
 int xc_sa_msg_parse(const struct xc_sa_msg *m, struct xc_sa *sa);
 
+/* The SA's authentication attribute: the kernel sends XFRMA_ALG_AUTH and
+ * XFRMA_ALG_AUTH_TRUNC, and the latter has the truth (its truncation);
+ * AUTH alone from others. NULL if neither; *type gets which. */
+const struct nlattr *xc_sa_msg_auth(const struct xc_sa_msg *m, int *type);
+
 /* An algorithm attribute (XFRMA_ALG_*) read in place: its name, at most
  * XC_ALG_NAME_MAX - 1 bytes, not NUL-terminated (all XC_ALG_NAME_MAX bytes
  * at name are the attribute's, and can be read), its key, and the ICV or
