@@ -638,6 +638,15 @@ struct batch {
 	uint8_t *in;    /* the packets, ARENA bytes (those not read in place) */
 	uint8_t *out;   /* --write-decrypted: their plaintexts, at the same offsets */
 	size_t dirty;   /* bytes of out ever written, wiped at the end */
+	/* pool->runs: whether the batch's turn can be taken in one step
+	 * (run_turn()), as its packets are opened: its ESP packets one clean
+	 * run of one SA (xc_esp_opened_clean(), consecutive sequence
+	 * numbers), the others counted by kind */
+	bool run;
+	struct vsa *run_v;
+	uint64_t run_first, run_bytes;
+	uint32_t run_n;
+	uint32_t run_kinds[K_ESP];
 	enum bstate state;
 	struct worker *opener;
 };
@@ -689,6 +698,9 @@ struct pool {
 	struct worker *w; /* w[0]: the main thread's */
 	size_t nw;
 	struct item_set *sets; /* all of them (->all) */
+	/* --quiet, no --write-decrypted, no --count: no turn needs more than
+	 * its packets' verdicts counted, so a clean run is turned at once */
+	bool runs;
 	uint8_t *plain;   /* PKT_MAX bytes: a packet's plaintext in its turn */
 	size_t dirty;
 };
@@ -719,13 +731,18 @@ static bool head_read(const struct vstate *st, const struct vsa *v)
  * packet a second opening in its turn, nothing more). */
 #define PREFETCH 4096
 #define RELEASE_STEP (16 * XC_CAPTURE_STEP) /* see work() */
-static void open_item(const struct vstate *st, struct item *it, struct worker *w)
+static void run_note(struct batch *b, const struct item *it, const struct xc_esp_sa *clone,
+		     const uint8_t *plain);
+
+static void open_item(const struct vstate *st, struct batch *b, struct item *it, struct worker *w)
 {
 	uint32_t seq_hi = 0;
 
 	classify(st, it);
-	if (it->kind != K_ESP)
+	if (it->kind != K_ESP) {
+		run_note(b, it, NULL, NULL);
 		return;
+	}
 	if (it->v->esn)
 		seq_hi = xc_replay_seqhi_at(&it->v->shape,
 					    atomic_load_explicit(&it->v->top, memory_order_relaxed),
@@ -733,6 +750,7 @@ static void open_item(const struct vstate *st, struct item *it, struct worker *w
 	it->err = xc_esp_open_ahead(w->esa[it->v - st->sas], &it->fr, it->ip + it->fr.esp_off,
 				    it->fr.esp_len, seq_hi, it->plain ? it->plain : w->plain,
 				    it->fr.esp_len, &it->res);
+	run_note(b, it, w->esa[it->v - st->sas], it->plain ? it->plain : w->plain);
 	if (it->plain)
 		return;
 	if (w->dirty < it->fr.esp_len)
@@ -757,7 +775,7 @@ static void open_batch(const struct vstate *st, struct batch *b, struct worker *
 			pf = it->ip;
 		for (; pf < to; pf += 64)
 			__builtin_prefetch(pf);
-		open_item(st, it, w);
+		open_item(st, b, it, w);
 	}
 }
 
@@ -772,6 +790,42 @@ static void batch_place(struct batch *b, struct item *it, const struct vstate *s
 	if (!b->lo)
 		b->lo = it->ip;
 	b->hi = it->ip + it->ip_len;
+}
+
+/* b's run (see struct batch) begun again, empty: possible if runs. */
+static void run_reset(struct batch *b, bool runs)
+{
+	b->run = runs;
+	b->run_v = NULL;
+	b->run_first = b->run_bytes = 0;
+	b->run_n = 0;
+	memset(b->run_kinds, 0, sizeof(b->run_kinds));
+}
+
+/* Item it of b classified and, if ESP, opened (with clone, its plaintext
+ * at plain): b's run goes on with it, or ends. */
+static void run_note(struct batch *b, const struct item *it, const struct xc_esp_sa *clone,
+		     const uint8_t *plain)
+{
+	uint64_t seq;
+
+	if (!b->run)
+		return;
+	if (it->kind != K_ESP) {
+		b->run_kinds[it->kind]++;
+		return;
+	}
+	seq = (uint64_t)it->res.seq_hi << 32 | it->res.seq_lo;
+	if (it->err || !xc_esp_opened_clean(clone, &it->fr, plain, &it->res) ||
+	    (b->run_n && (it->v != b->run_v || seq != b->run_first + b->run_n))) {
+		b->run = false;
+		return;
+	}
+	if (!b->run_n++) {
+		b->run_v = it->v;
+		b->run_first = seq;
+	}
+	b->run_bytes += it->res.payload_len;
 }
 
 /* Read packets into b until it is full, the input ends, or (live) none is
@@ -846,6 +900,7 @@ static int read_part(struct pool *p, struct batch *b, struct worker *w, size_t f
 	int r;
 
 	xc_capture_part_start(p->rd->cap, &pt, from, b->to, exact);
+	run_reset(b, p->runs);
 	b->start = pt.off;
 	b->n = 0;
 	b->used = 0;
@@ -864,7 +919,7 @@ static int read_part(struct pool *p, struct batch *b, struct worker *w, size_t f
 			set->used = b->n;
 		take_packet(it, &pkt);
 		batch_place(b, it, st);
-		open_item(st, it, w);
+		open_item(st, b, it, w);
 	}
 	b->rerr = r;
 	b->end = pt.off;
@@ -877,6 +932,33 @@ static void publish_top(struct vsa *v)
 {
 	if (v)
 		atomic_store_explicit(&v->top, xc_replay_top(&v->replay), memory_order_relaxed);
+}
+
+/* b's turn in one step, if its packets are a run (b->run) that the SA's
+ * window and lifetime take as one: what finish() would count, packet by
+ * packet. false: nothing done. */
+static bool run_turn(struct pool *p, struct batch *b)
+{
+	struct vstate *st = p->st;
+	struct vsa *v = b->run_v;
+
+	if (!b->run || (v && !xc_esp_accept_run(v->esa, &v->replay, b->run_first, b->run_n,
+						 b->run_bytes)))
+		return false;
+	if (v) {
+		v->packets += b->run_n;
+		v->verdicts[XC_V_OK] += b->run_n;
+		if (v->esn)
+			publish_top(v);
+	}
+	st->esp += b->n - b->run_kinds[K_NOT_ESP];
+	st->not_esp += b->run_kinds[K_NOT_ESP];
+	st->hdr_error += b->run_kinds[K_HDR];
+	st->no_sa += b->run_kinds[K_NO_SA];
+	if (b->run_kinds[K_HDR] || b->run_kinds[K_NO_SA])
+		st->any_drop = true;
+	p->index += b->n;
+	return true;
 }
 
 /* A batch in its turn: the verdicts, in capture order. The reading goes
@@ -898,6 +980,11 @@ static int turn(struct pool *p, struct batch *b, struct worker *w, bool *enough)
 	 * batch before ended (a part cut in order has none before it) */
 	if (p->parts && b->start != p->next_off && (r = read_part(p, b, w, p->next_off, true)) < 0)
 		return r;
+	if (run_turn(p, b)) {
+		if (st->live)
+			print_end();
+		return 0;
+	}
 	for (size_t i = 0; i < b->n && r == 0; i++) {
 		struct item *it = &b->items[i];
 
@@ -1110,6 +1197,7 @@ static void work(struct worker *w)
 			}
 			p->cutting = true;
 			pthread_mutex_unlock(&p->mu);
+			run_reset(b, p->runs);
 			r = cut(p->st, p->rd, b);
 			if (b->set->used < b->n)
 				b->set->used = b->n;
@@ -1335,6 +1423,7 @@ static int pool_go(struct pool *p)
 	/* the turns count ESP packets; reading goes on until they stop it */
 	p->count = p->rd->count;
 	p->rd->count = 0;
+	p->runs = st->quiet && !st->w && !p->count;
 	p->size = xc_capture_span(p->rd->cap, &p->first);
 	p->parts = p->size > 0;
 	p->next_off = p->first;

@@ -1258,6 +1258,68 @@ int xc_esp_verify_opened(struct xc_esp_sa *e, struct xc_replay *r, const struct 
 	return 0;
 }
 
+bool xc_esp_opened_clean(const struct xc_esp_sa *clone, const struct xc_frame *frame,
+			 const uint8_t *out, const struct xc_esp_result *pre)
+{
+	struct xc_esp_result inner; /* what inner_mode() reads and writes, no more:
+				     * clearing all of it costs more than the check */
+
+	if (!clone || !out || !pre || !pre->opened || pre->verdict != XC_V_OK || pre->warn ||
+	    pre->spi != clone->spi || (frame ? frame->encap_type : clone->encap_type) != clone->encap_type)
+		return false;
+	/* what the turn's inner mode check would say (a verdict or a warning) */
+	inner.verdict = XC_V_OK;
+	inner.warn = 0;
+	inner.payload_len = pre->payload_len;
+	inner.next_header = pre->next_header;
+	inner_mode(clone, out, &inner);
+	return inner.verdict == XC_V_OK && !inner.warn;
+}
+
+/* cur + add < limit, without overflow. */
+static bool below(uint64_t cur, uint64_t add, uint64_t limit)
+{
+	return cur < limit && add < limit - cur;
+}
+
+bool xc_esp_accept_run(struct xc_esp_sa *e, struct xc_replay *r, uint64_t first, uint32_t n,
+		       uint64_t bytes)
+{
+	uint64_t last = first + (n - 1);
+	struct xc_replay before;
+
+	if (!e || !r || !n || !r->window || (r->mode == XC_REPLAY_ESN) != e->esn || e->expired)
+		return false;
+	/* warn_seq() has nothing to say of any: each is the one after the
+	 * top, in the top's range of high bits (without ESN: no wrap) */
+	if (first != xc_replay_top(r) + 1 || last < first || last >> 32 != (e->esn ? r->seq_hi : 0))
+		return false;
+	/* no lifetime limit on the way: the check before each packet sees the
+	 * counters plus at most every packet but itself */
+	if (!below(e->cur_bytes, bytes, e->hard_bytes) ||
+	    !below(e->cur_packets, n - 1, e->hard_packets) ||
+	    (!e->dying && (!below(e->cur_bytes, bytes, e->soft_bytes) ||
+			   !below(e->cur_packets, n - 1, e->soft_packets))))
+		return false;
+	/* the window's own answer for each, as in its turn (then the high
+	 * bits it infers are those the packet was opened with) */
+	before = *r;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t s = first + i;
+		uint32_t hi;
+
+		if (xc_replay_check(r, (uint32_t)s, &hi) != XC_REPLAY_OK ||
+		    hi != (uint32_t)(s >> 32)) {
+			*r = before;
+			return false;
+		}
+		xc_replay_advance(r, (uint32_t)s);
+	}
+	e->cur_bytes += bytes;
+	e->cur_packets += n;
+	return true;
+}
+
 int xc_esp_warnings(const struct xc_esp_result *res, char *buf, size_t len)
 {
 	size_t off = 0;

@@ -201,6 +201,27 @@ int xc_esp_verify_opened(struct xc_esp_sa *esa, struct xc_replay *r, const struc
 			 const uint8_t *pkt, size_t len, const struct xc_esp_result *pre,
 			 uint8_t *out, size_t out_len, struct xc_esp_result *res);
 
+/* Runs of turns. A packet opened ahead is clean when its turn could only
+ * check and move the window and the lifetime counters: pre (from
+ * xc_esp_open_ahead() on a clone of the SA, plaintext in out) says opened,
+ * authentic, trailer good, no warning, the SA's SPI, and frame (as for
+ * xc_esp_verify()) the SA's encapsulation; the inner mode's check passes. */
+bool xc_esp_opened_clean(const struct xc_esp_sa *clone, const struct xc_frame *frame,
+			 const uint8_t *out, const struct xc_esp_result *pre);
+
+/* The turns of n clean packets of esa, in capture order, whose sequence
+ * numbers (pre->seq: ESN's 64 bits, else the low 32) are first, first + 1,
+ * ... first + n - 1, with bytes of payload (payload_len) in all, taken in
+ * one step: true when xc_esp_verify_opened() would accept every one of
+ * them with no warning, esa and r then as those turns would leave them;
+ * else false, nothing changed (take the turns one by one). That is: r has
+ * a window, first is next after its top, none crosses into other high
+ * bits (or, without ESN, past 2^32 - 1), no lifetime limit is reached on
+ * the way (tested against bytes and n, a little short of the exact
+ * limit), esa not expired. */
+bool xc_esp_accept_run(struct xc_esp_sa *esa, struct xc_replay *r, uint64_t first, uint32_t n,
+		       uint64_t bytes);
+
 /* The warnings of res in words, "; "-separated, e.g. "padding byte 3 is
  * 0x00, not 0x04; 4 sequence numbers skipped". Returns the length (as
  * snprintf), "" if none. */

@@ -75,20 +75,30 @@ setup() {
 }
 
 # same CAP SA [ARGS...]: verify with 1 thread and with 2, 3 and 5: the
-# same stdout, stderr, status and --write-decrypted bytes.
+# same stdout, stderr, status and --write-decrypted bytes. With --quiet,
+# the same again without --write-decrypted: the threads then take the
+# turns of a batch whose packets are one clean run in one step
+# (xc_esp_accept_run()), the others packet by packet.
 same() {
-	local cap=$1 sa=$2 j o1 e1 r1
+	local cap=$1 sa=$2 j o1 e1 r1 w
+	local -a wr
 	shift 2
-	t_run "$X" verify --pcap "$cap" --sa-file "$sa" --write-decrypted "$d/in1.pcap" "$@"
-	o1=$out e1=$err r1=$rc
-	for j in 2 3 5; do
-		t_run "$X" verify --pcap "$cap" --sa-file "$sa" --write-decrypted "$d/in$j.pcap" \
-			--jobs $j "$@"
-		t_eq "$rc" "$r1" "exit status with --jobs $j ($*)"
-		t_eq "$err" "$e1" "stderr with --jobs $j ($*)"
-		[ "$out" = "$o1" ] || t_fail "--jobs $j ($*): other lines: $(diff <(echo "$o1") \
-			<(echo "$out") | head -n 5)"
-		cmp "$d/in1.pcap" "$d/in$j.pcap" || t_fail "--jobs $j ($*) wrote other bytes"
+	for w in write plain; do
+		[ "$w" = write ] || [[ " $* " == *" --quiet "* ]] || continue
+		wr=()
+		[ "$w" = plain ] || wr=(--write-decrypted "$d/in1.pcap")
+		t_run "$X" verify --pcap "$cap" --sa-file "$sa" "${wr[@]}" "$@"
+		o1=$out e1=$err r1=$rc
+		for j in 2 3 5; do
+			[ "$w" = plain ] || wr=(--write-decrypted "$d/in$j.pcap")
+			t_run "$X" verify --pcap "$cap" --sa-file "$sa" "${wr[@]}" --jobs $j "$@"
+			t_eq "$rc" "$r1" "exit status with --jobs $j ($w $*)"
+			t_eq "$err" "$e1" "stderr with --jobs $j ($w $*)"
+			[ "$out" = "$o1" ] || t_fail "--jobs $j ($w $*): other lines: $(diff <(echo "$o1") \
+				<(echo "$out") | head -n 5)"
+			[ "$w" = plain ] || cmp "$d/in1.pcap" "$d/in$j.pcap" ||
+				t_fail "--jobs $j ($*) wrote other bytes"
+		done
 	done
 	out=$o1 err=$e1 rc=$r1
 }
@@ -232,6 +242,38 @@ case_records_in_packets() {
 	t_match "$(grep '^#' <<<"$out" | tail -n 1)" "^#$before " "the last line, the record before it"
 }
 
+# Lifetime limits met on the way, the ESN wrap, now and then a packet
+# missing: batches whose turns are taken in one step, and batches whose
+# run is refused (a gap before it; the wrap or a limit inside it), give
+# what one thread gives.
+case_runs() {
+	setup
+	"$d/espgen" gcm 4000 200 "$d/l.pcap" "$d/l.sa" 0xfffff800 >/dev/null
+	sed -i 's/$/ limit packet-soft 1500 limit packet-hard 3000/' "$d/l.sa"
+	python3 - "$d/l.pcap" "$d/g.pcap" <<-'PY'
+	import struct, sys
+	data = open(sys.argv[1], "rb").read()
+	out, off, i = [data[:24]], 24, 0
+	while off < len(data):
+	    cap = struct.unpack_from("<I", data, off + 8)[0]
+	    if i % 97 != 50:
+	        out.append(data[off:off + 16 + cap])
+	    off += 16 + cap
+	    i += 1
+	open(sys.argv[2], "wb").write(b"".join(out))
+	PY
+	same "$d/l.pcap" "$d/l.sa" --quiet
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 4000 packets, 3000 ok, 999 XfrmInNoStates, 1 XfrmInStateExpired"$'\n' \
+		"the hard limit where one thread meets it"
+	same "$d/g.pcap" "$d/l.sa" --quiet
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3959 packets, 3000 ok, 958 XfrmInNoStates, 1 XfrmInStateExpired"$'\n' \
+		"the hard limit, packets missing"
+	same "$d/g.pcap" "$d/l.sa"
+	t_eq "$(grep -c '(warning: 1 sequence number skipped)' <<<"$out")" 31 "the gaps before the hard limit (packets 50, 147, ... 2960)"
+	t_eq "$(grep -c 'soft lifetime limit reached' <<<"$out")" 1 "the soft limit"
+	t_match "$out" "seq 4294967296: ok" "the first packet past the wrap"
+}
+
 case_cbc_sha256_pcapng() {
 	setup
 	"$d/espgen" cbc-sha256 2500 96 "$d/b.pcap" "$d/b.sa" >/dev/null
@@ -239,6 +281,7 @@ case_cbc_sha256_pcapng() {
 	counts=$(mutate "$d/b.pcap" "$d/m.pcapng" ng)
 	same "$d/m.pcapng" "$d/b.sa"
 	check_counts "$counts" no-esn
+	same "$d/m.pcapng" "$d/b.sa" --quiet
 	same "$d/m.pcapng" "$d/b.sa" --count 777 -j
 }
 
@@ -347,6 +390,7 @@ t_case "GCM, ESN across the wrap, reordered, replayed, hit: --jobs N = one threa
 t_case "GCM, 20 MB, mutated: --jobs N = one thread while the pages are let go" case_gcm_large
 t_case "many small records in a part: --jobs N = one thread" case_small_records
 t_case "pcap records inside packets, a bad record: --jobs N = one thread" case_records_in_packets
+t_case "lifetime limits, the ESN wrap, gaps: runs of turns taken at once or refused = one thread" case_runs
 t_case "CBC+HMAC from pcapng (libpcap), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
 t_case "--jobs 4 on one CPU = one thread; libpcap loaded for pcapng, not for pcap" case_one_cpu_and_libpcap
 t_case "--live lo, 1 and 2 threads: --count ends it, lines as packets come, SIGINT" case_live

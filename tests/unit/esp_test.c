@@ -1839,6 +1839,25 @@ static uint32_t rnd(uint32_t *x)
 	return *x;
 }
 
+/* a and b made again from a's SA (which the caller changed), both windows
+ * as the SA starts them (ESN: its top set just below first), and a clone
+ * of b's to open packets ahead with. */
+static void pair_remake(struct t *a, struct t *b, uint64_t first, bool esn,
+			struct xc_esp_sa **clone)
+{
+	xc_esp_sa_free(a->esa);
+	xc_esp_sa_free(b->esa);
+	assert_int_equal(xc_esp_sa_new(&a->sa, &a->esa, &(struct xc_err){ "" }), 0);
+	assert_int_equal(xc_esp_sa_new(&a->sa, &b->esa, &(struct xc_err){ "" }), 0);
+	assert_int_equal(xc_replay_init_sa(&a->r, &a->sa), 0);
+	assert_int_equal(xc_replay_init_sa(&b->r, &a->sa), 0);
+	if (esn) {
+		assert_int_equal(xc_replay_set(&a->r, (uint32_t)first - 1, 0, NULL, 0), 0);
+		assert_int_equal(xc_replay_set(&b->r, (uint32_t)first - 1, 0, NULL, 0), 0);
+	}
+	assert_int_equal(xc_esp_sa_clone(b->esa, clone), 0);
+}
+
 /* A stream of packets (late, replayed, corrupted, cut, across the ESN wrap)
  * through xc_esp_verify() on one copy of an SA, and through
  * xc_esp_open_ahead() on a clone in batches of 8 (the high bits guessed
@@ -1871,15 +1890,7 @@ static void test_open_ahead(void **state)
 			cfg_open(&a, c, &k, XFRM_MODE_TRANSPORT, esn, 32);
 			cfg_open(&b, c, &k, XFRM_MODE_TRANSPORT, esn, 32);
 			a.sa.info.lft.hard_packet_limit = 100; /* expiry on the way, too */
-			xc_esp_sa_free(a.esa);
-			xc_esp_sa_free(b.esa);
-			assert_int_equal(xc_esp_sa_new(&a.sa, &a.esa, &(struct xc_err){ "" }), 0);
-			assert_int_equal(xc_esp_sa_new(&a.sa, &b.esa, &(struct xc_err){ "" }), 0);
-			if (esn) {
-				assert_int_equal(xc_replay_set(&a.r, (uint32_t)base - 1, 0, NULL, 0), 0);
-				assert_int_equal(xc_replay_set(&b.r, (uint32_t)base - 1, 0, NULL, 0), 0);
-			}
-			assert_int_equal(xc_esp_sa_clone(b.esa, &clone), 0);
+			pair_remake(&a, &b, base, esn, &clone);
 			for (size_t i = 0; i < N; i++) {
 				uint32_t r = rnd(&seed);
 				uint64_t back = r % 5 == 0 ? r % 40 : 0; /* late */
@@ -1981,6 +1992,176 @@ static void test_open_ahead_wrong_guess(void **state)
 	}
 }
 
+/* Runs of turns taken in one step (xc_esp_accept_run(), as verify --jobs
+ * takes a batch's turns when its packets are one clean run): a stream of
+ * packets (gaps, late and replayed ones, ICV hits, tunnel packets whose
+ * inner header fails, nested ESP, the ESN wrap, lifetime limits met on the
+ * way) in batches of 1 to 12, opened ahead on a clone; on one copy of the
+ * SA every packet's turn by xc_esp_verify_opened(); on another one step
+ * where the batch is a clean run of consecutive numbers, else the turns
+ * one by one. After every batch both copies have the same window and
+ * lifetime counters, and a run was taken only where the turns accepted
+ * every packet of it without a warning. The three ways (taken, refused by
+ * the window or the limits, not clean) each happen. */
+static void test_accept_run(void **state)
+{
+	const struct cfg *which[] = { cfg_gcm, cfg_cbc };
+	enum { N = 420, MAX_BATCH = 12 };
+	static uint8_t pkts[N][192], opened[N][192], plain_a[192], plain_b[192];
+	unsigned int taken = 0, refused = 0, unclean = 0;
+	uint8_t payload[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 29 + 3);
+	for (size_t w = 0; w < N_ELEM(which); w++)
+	for (int win = 0; win < 3; win++) /* LEGACY 32, BMP 100, ESN 64 */
+	for (int mode = 0; mode < 2; mode++)
+	for (int lim = 0; lim < 3; lim++) {
+		const struct cfg *c = which[w];
+		bool esn = win == 2, tunnel = mode == 1;
+		uint64_t seq = esn ? 0xfffffe00ull : 1, la, lb, pa, pb;
+		uint32_t seed = 0x9e3779b9u ^ (uint32_t)(w << 8 | win << 4 | mode << 2 | lim);
+		struct xc_esp_result pre[N], ra, rb;
+		struct xc_esp_sa *clone;
+		size_t len[N];
+		struct keys k;
+		struct t a, b;
+
+		cfg_keys(&k, (unsigned int)w);
+		cfg_open(&a, c, &k, tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT, esn,
+			 esn ? 64 : 32);
+		cfg_open(&b, c, &k, tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT, esn,
+			 esn ? 64 : 32);
+		if (win == 1) { /* BMP: replay-esn state without the esn flag */
+			a.sa.has_replay_esn = true;
+			a.sa.esn.bmp_len = 128;
+			a.sa.esn.replay_window = 100;
+			a.sa.info.replay_window = 0;
+		}
+		if (lim == 1) { /* packet limits, met on the way */
+			a.sa.info.lft.soft_packet_limit = 150;
+			a.sa.info.lft.hard_packet_limit = 300;
+		} else if (lim == 2) {
+			a.sa.info.lft.soft_byte_limit = 5000;
+			a.sa.info.lft.hard_byte_limit = 9000;
+		}
+		pair_remake(&a, &b, seq, esn, &clone);
+		for (size_t i = 0; i < N; i++) {
+			uint32_t r = rnd(&seed);
+			uint64_t s = seq;
+			uint8_t nh = tunnel ? 4 : 17;
+			size_t plen = 20 + r % 40;
+
+			if (r % 13 == 0)
+				s = seq += 1 + r % 3;         /* a gap */
+			else if (r % 17 == 0 && i > 40)
+				s = seq - 1 - r % 40;         /* late, or too old */
+			if (r % 29 == 0)
+				nh = tunnel ? 17 : 50;        /* mode error; nested */
+			if (!tunnel && nh == 50)
+				plen = 4;                     /* nested, too short */
+			len[i] = mk(c, &k, s, esn, payload, plen, nh, pkts[i]);
+			if (r % 23 == 0)
+				pkts[i][len[i] - 1] ^= 0x10;  /* ICV */
+			if (r % 19 == 0 && i > 0)             /* a replay */
+				memcpy(pkts[i], pkts[i - 1], len[i] = len[i - 1]);
+			if (s == seq)
+				seq++;
+		}
+		for (size_t i = 0, n; i < N; i += n) {
+			uint64_t first = 0, bytes = 0;
+			bool clean = true, all_ok = true;
+
+			n = 1 + rnd(&seed) % MAX_BATCH;
+			if (n > N - i)
+				n = N - i;
+			for (size_t j = i; j < i + n; j++) {
+				uint32_t lo = (uint32_t)pkts[j][4] << 24 | pkts[j][5] << 16 |
+					      pkts[j][6] << 8 | pkts[j][7];
+				uint64_t s;
+
+				assert_int_equal(xc_esp_open_ahead(clone, NULL, pkts[j], len[j],
+					xc_replay_seqhi(&b.r, lo), opened[j], sizeof(opened[j]), &pre[j]), 0);
+				s = (uint64_t)pre[j].seq_hi << 32 | pre[j].seq_lo;
+				if (j == i)
+					first = s;
+				clean = clean && xc_esp_opened_clean(clone, NULL, opened[j], &pre[j]) &&
+					s == first + (j - i);
+				bytes += pre[j].payload_len;
+			}
+			for (size_t j = i; j < i + n; j++) {
+				memcpy(plain_a, opened[j], sizeof(plain_a));
+				assert_int_equal(xc_esp_verify_opened(a.esa, &a.r, NULL, pkts[j], len[j],
+					&pre[j], plain_a, sizeof(plain_a), &ra), 0);
+				all_ok = all_ok && ra.verdict == XC_V_OK && !ra.warn;
+			}
+			if (clean && xc_esp_accept_run(b.esa, &b.r, first, (uint32_t)n, bytes)) {
+				if (!all_ok)
+					fail_msg("%s win %d mode %d lim %d: run at %zu of %zu taken, "
+						 "not every packet accepted cleanly", c->aead ? c->aead : c->enc,
+						 win, mode, lim, i, n);
+				taken++;
+			} else {
+				if (clean)
+					refused++;
+				else
+					unclean++;
+				for (size_t j = i; j < i + n; j++) {
+					memcpy(plain_b, opened[j], sizeof(plain_b));
+					assert_int_equal(xc_esp_verify_opened(b.esa, &b.r, NULL, pkts[j],
+						len[j], &pre[j], plain_b, sizeof(plain_b), &rb), 0);
+				}
+			}
+			assert_memory_equal(&a.r, &b.r, sizeof(a.r));
+			xc_esp_sa_get_lifetime(a.esa, &la, &pa);
+			xc_esp_sa_get_lifetime(b.esa, &lb, &pb);
+			assert_int_equal(la, lb);
+			assert_int_equal(pa, pb);
+		}
+		xc_esp_sa_free(clone);
+		t_close(&a);
+		t_close(&b);
+	}
+	if (!taken || !refused || !unclean)
+		fail_msg("runs taken %u, refused %u, not clean %u: each should happen", taken, refused,
+			 unclean);
+}
+
+/* A run refused leaves everything as it was; bad arguments are refused. */
+static void test_accept_run_refused(void **state)
+{
+	struct keys k;
+	struct t t;
+	struct xc_replay before;
+	uint64_t bytes, packets;
+
+	(void)state;
+	cfg_keys(&k, 1);
+	cfg_open(&t, cfg_gcm, &k, XFRM_MODE_TRANSPORT, true, 64);
+	assert_int_equal(xc_replay_set(&t.r, 0xfffffffe, 7, NULL, 0), 0);
+	before = t.r;
+	/* across the wrap of the low bits: the second one is 8:0 */
+	assert_false(xc_esp_accept_run(t.esa, &t.r, 7ull << 32 | 0xffffffff, 2, 100));
+	/* not next after the top */
+	assert_false(xc_esp_accept_run(t.esa, &t.r, 7ull << 32 | 0x100000000ull, 1, 100));
+	assert_false(xc_esp_accept_run(t.esa, &t.r, 7ull << 32 | 0xfffffffe, 1, 100));
+	assert_false(xc_esp_accept_run(t.esa, &t.r, 7ull << 32 | 0xffffffff, 0, 0));
+	assert_false(xc_esp_accept_run(NULL, &t.r, 7ull << 32 | 0xffffffff, 1, 100));
+	assert_false(xc_esp_accept_run(t.esa, NULL, 7ull << 32 | 0xffffffff, 1, 100));
+	assert_memory_equal(&before, &t.r, sizeof(before));
+	xc_esp_sa_get_lifetime(t.esa, &bytes, &packets);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(packets, 0);
+	assert_true(xc_esp_accept_run(t.esa, &t.r, 7ull << 32 | 0xffffffff, 1, 100));
+	assert_int_equal(xc_replay_top(&t.r), 7ull << 32 | 0xffffffff);
+	xc_esp_sa_get_lifetime(t.esa, &bytes, &packets);
+	assert_int_equal(bytes, 100);
+	assert_int_equal(packets, 1);
+	assert_false(xc_esp_opened_clean(NULL, NULL, (uint8_t[1]){ 0 }, &t.res));
+	t_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2017,6 +2198,8 @@ int main(void)
 		cmocka_unit_test(test_open_ahead),
 		cmocka_unit_test(test_open_ahead_errors),
 		cmocka_unit_test(test_open_ahead_wrong_guess),
+		cmocka_unit_test(test_accept_run),
+		cmocka_unit_test(test_accept_run_refused),
 	};
 	return cmocka_run_group_tests_name("esp", tests, NULL, NULL);
 }
