@@ -23,6 +23,9 @@
 # bytes of AAD per buffer. xfrmctl's CPU time is user + system of the whole
 # run: start, SAs, reading the capture (mapped), every packet's parse and
 # replay check besides the crypto. So the ratio is, if anything, strict.
+# --jobs 2's speedup is also split: the start and exit, which no thread
+# shares (measured as runs that stop after one packet), and the rest; and
+# measured again on four times the packets, where the start weighs less.
 # Environment: XFRMCTL_BIN, XFRMCTL_BENCH_PACKETS (100000), CC.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -148,13 +151,60 @@ bench() { # name espgen-alg plaintext-bytes
 	goal "xfrmctl / openssl (CPU time)" "$(calc "$N / $c1 / $oss_pps")" ">=" 0.80
 	if [ -n "${ts:-}" ]; then
 		read -r _ tsc <<<"$ts"
-		goal "xfrmctl / tshark (CPU time)" "$(calc "$tsc / $c1")" ">=" 35
+		# the issue's 35x is GCM's 80 % of openssl against tshark as
+		# measured there; for CBC+HMAC its goal is "the same against
+		# openssl's figures": 80 % of openssl / tshark, measured here
+		if [ "$alg" = gcm ]; then
+			goal "xfrmctl / tshark (CPU time)" "$(calc "$tsc / $c1")" ">=" 35
+		else
+			goal "xfrmctl / tshark (CPU time)" "$(calc "$tsc / $c1")" ">=" \
+				"$(calc "round(0.8 * $oss_pps * $tsc / $N, 2)")"
+		fi
 		printf '  %-34s %8.2f (packets/s of openssl speed against tshark)\n' \
 			"openssl / tshark" "$(calc "$oss_pps * $tsc / $N")"
 	fi
-	goal "--jobs 2 speedup (wall)" "$(calc "$w1 / $w2")" ">=" 1.6
+	goal "--jobs 2 speedup (wall)" "$(calc "$w1 / $w2")" ">=" 1.8
+	jobs_split "$pcap" "$sa" "$w1" "$w2"
 	printf '  %-30s %s\n' "load average" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# jobs_split CAP SA WALL1 WALL2: where --jobs 2 stops short of 2x. A run
+# that stops after its first packet (--count 1) is the cost no thread
+# shares (exec, libcrypto's start, the SAs, mapping the file, the exit;
+# with --jobs 2 the second thread's start and the first parts it read
+# too): f1 and f2. What the packets take beyond it splits over the
+# threads; one run with perfect threads would take f1 + (wall1 - f1) / 2.
+jobs_split() {
+	local f1 f2 cpu
+	read -r f1 cpu <<<"$(best "$X" verify --pcap "$1" --sa-file "$2" --quiet --count 1)"
+	read -r f2 cpu <<<"$(best "$X" verify --pcap "$1" --sa-file "$2" --quiet --count 1 --jobs 2)"
+	printf '  %-34s %8.2f ms; --jobs 2: %.2f ms (runs with --count 1, best of %d)\n' \
+		"start and exit, no thread shares" "$(calc "$f1 * 1e3")" "$(calc "$f2 * 1e3")" "$RUNS"
+	printf '  %-34s %8.2f (wall1 / (f1 + (wall1 - f1) / 2): the most 2 threads can give)\n' \
+		"--jobs 2 ceiling, this capture" "$(calc "$3 / ($f1 + ($3 - $f1) / 2)")"
+	printf '  %-34s %8.2f ((wall1 - f1) / (wall2 - f2))\n' \
+		"--jobs 2 past start and exit" "$(calc "($3 - $f1) / ($4 - $f2)")"
 }
 
 bench "AES-128-GCM (rfc4106, 16-byte ICV)" gcm 1400
 bench "AES-128-CBC + HMAC-SHA256-128" cbc-sha256 1408
+
+# --jobs 2 where the start and exit weigh less: the same GCM packets, four
+# times as many (not a goal of its own; the goal is on the capture above)
+big=$((4 * N))
+rm -f "$work"/*.pcap
+"$gen" gcm "$big" 1400 "$work/big.pcap" "$work/big.sa"
+printf '\nAES-128-GCM, %d packets of 1400 bytes (%s): --jobs 2 against one thread\n' "$big" \
+	"$(du -h "$work/big.pcap" | cut -f1)"
+"$X" verify --pcap "$work/big.pcap" --sa-file "$work/big.sa" --quiet >"$work/summary" ||
+	{ echo "xfrmctl verify failed on $work/big.pcap" >&2; exit 1; }
+grep -q ": $big packets, $big ok" "$work/summary" || { cat "$work/summary" >&2; exit 1; }
+t1=$(best "$X" verify --pcap "$work/big.pcap" --sa-file "$work/big.sa" --quiet)
+t2=$(best "$X" verify --pcap "$work/big.pcap" --sa-file "$work/big.sa" --quiet --jobs 2)
+row "xfrmctl verify" "$big" "$t1" 1400
+row "xfrmctl verify --jobs 2" "$big" "$t2" 1400
+read -r w1 _ <<<"$t1"
+read -r w2 _ <<<"$t2"
+printf '  %-34s %8.2f\n' "--jobs 2 speedup (wall)" "$(calc "$w1 / $w2")"
+jobs_split "$work/big.pcap" "$work/big.sa" "$w1" "$w2"
+printf '  %-30s %s\n' "load average" "$(cut -d' ' -f1-3 /proc/loadavg)"
