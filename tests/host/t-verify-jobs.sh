@@ -242,36 +242,85 @@ case_records_in_packets() {
 	t_match "$(grep '^#' <<<"$out" | tail -n 1)" "^#$before " "the last line, the record before it"
 }
 
-# Lifetime limits met on the way, the ESN wrap, now and then a packet
-# missing: batches whose turns are taken in one step, and batches whose
-# run is refused (a gap before it; the wrap or a limit inside it), give
-# what one thread gives.
+# --quiet without --write-decrypted: a batch whose ESP packets are one clean
+# run has its turns in one step, any other batch one by one; either way
+# what one thread gives. Runs refused by a limit (hard packet limits put
+# just before, at and after where the parts of the file end, so that one
+# counted too many or too few shows), the ESN wrap and gaps; and packets
+# that keep a run from being clean though their numbers follow: a NAT-T
+# encapsulation the SA has not, a tunnel SA's inner header, or only
+# counted (no SA, too short: then the exit status is 3).
 case_runs() {
 	setup
-	"$d/espgen" gcm 4000 200 "$d/l.pcap" "$d/l.sa" 0xfffff800 >/dev/null
-	sed -i 's/$/ limit packet-soft 1500 limit packet-hard 3000/' "$d/l.sa"
-	python3 - "$d/l.pcap" "$d/g.pcap" <<-'PY'
+	"$d/espgen" gcm 3000 200 "$d/l.pcap" "$d/l.sa" 0xfffffa00 >/dev/null
+	"$d/espgen" gcm 3000 200 "$d/n.pcap" "$d/n.sa" >/dev/null # no ESN, no wrap
+	local per lim
+	# the records that start in the first part (PART, 256 KiB, in cli/verify.c)
+	per=$(python3 -c 'import os, sys; n = (os.path.getsize(sys.argv[1]) - 24) // 3000; print(-(-262144 // n))' "$d/n.pcap")
+	for lim in $((per - 1)) $per $((per + 1)) $((2 * per - 1)) $((2 * per)); do
+		sed "s/\$/ limit packet-hard $lim/" "$d/n.sa" >"$d/lim.sa"
+		same "$d/n.pcap" "$d/lim.sa" --quiet
+		t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3000 packets, $lim ok, $((2999 - lim)) XfrmInNoStates, 1 XfrmInStateExpired"$'\n' \
+			"hard limit $lim, where one thread meets it"
+	done
+	python3 - "$d" <<-'PY'
 	import struct, sys
-	data = open(sys.argv[1], "rb").read()
-	out, off, i = [data[:24]], 24, 0
-	while off < len(data):
-	    cap = struct.unpack_from("<I", data, off + 8)[0]
-	    if i % 97 != 50:
-	        out.append(data[off:off + 16 + cap])
-	    off += 16 + cap
-	    i += 1
-	open(sys.argv[2], "wb").write(b"".join(out))
+	d = sys.argv[1]
+	def records(name):
+	    data, recs, off = open(d + "/" + name, "rb").read(), [], 24
+	    while off < len(data):
+	        cap = struct.unpack_from("<I", data, off + 8)[0]
+	        recs.append(data[off + 16:off + 16 + cap])
+	        off += 16 + cap
+	    return data[:24], recs
+	def cksum(ip):
+	    s = sum(struct.unpack("!10H", bytes(ip[:20])))
+	    s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+	    ip[10:12] = struct.pack("!H", ~s & 0xffff)
+	    return bytes(ip)
+	def ip4(proto, payload):
+	    return cksum(bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0, 64,
+	                                       proto, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + payload))
+	def write(name, head, rs):
+	    with open(d + "/" + name, "wb") as f:
+	        f.write(head)
+	        for i, r in enumerate(rs):
+	            f.write(struct.pack("<IIII", 1 + i // 1000, i % 1000, len(r), len(r)) + r)
+	head, recs = records("l.pcap")
+	write("gap.pcap", head, [r for i, r in enumerate(recs) if i % 97 != 50])
+	# without the wrap, where every part's run is taken (if clean)
+	head, recs = records("n.pcap")
+	kinds, encap = [], []
+	for i, r in enumerate(recs):
+	    if i % 50 == 25:      # another SPI (no SA), then ESP of 4 bytes (too short)
+	        kinds += [bytes(r[:20]) + bytes([r[20] ^ 0x40]) + r[21:], ip4(50, b"\x00\x00\x10\x00")]
+	    kinds.append(r)
+	    if i % 100 == 60:     # ESP in UDP to 4500: the SA has no encapsulation
+	        r = ip4(17, struct.pack("!HHHH", 4500, 4500, 8 + len(r) - 20, 0) + r[20:])
+	    encap.append(r)
+	write("kinds.pcap", head, kinds)
+	write("encap.pcap", head, encap)
 	PY
-	same "$d/l.pcap" "$d/l.sa" --quiet
-	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 4000 packets, 3000 ok, 999 XfrmInNoStates, 1 XfrmInStateExpired"$'\n' \
-		"the hard limit where one thread meets it"
-	same "$d/g.pcap" "$d/l.sa" --quiet
-	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3959 packets, 3000 ok, 958 XfrmInNoStates, 1 XfrmInStateExpired"$'\n' \
+	sed 's/$/ limit packet-soft 1500 limit packet-hard 2900/' "$d/l.sa" >"$d/lim.sa"
+	same "$d/gap.pcap" "$d/lim.sa" --quiet
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 2969 packets, 2900 ok, 68 XfrmInNoStates, 1 XfrmInStateExpired"$'\n' \
 		"the hard limit, packets missing"
-	same "$d/g.pcap" "$d/l.sa"
-	t_eq "$(grep -c '(warning: 1 sequence number skipped)' <<<"$out")" 31 "the gaps before the hard limit (packets 50, 147, ... 2960)"
+	same "$d/gap.pcap" "$d/lim.sa"
+	t_eq "$(grep -c '(warning: 1 sequence number skipped)' <<<"$out")" 30 \
+		"the gaps before the hard limit (packets 50, 147, ... 2863)"
 	t_eq "$(grep -c 'soft lifetime limit reached' <<<"$out")" 1 "the soft limit"
 	t_match "$out" "seq 4294967296: ok" "the first packet past the wrap"
+	same "$d/kinds.pcap" "$d/n.sa" --quiet
+	t_eq "$rc" 3 "exit status, drops of no SA and too short only"
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3000 packets, 3000 ok"$'\n'"no SA: 60, too short: 60, not ESP: 0 packets" \
+		"the packets of no SA and too short counted"
+	same "$d/encap.pcap" "$d/n.sa" --quiet
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3000 packets, 2970 ok, 30 XfrmInStateMismatch"$'\n' \
+		"the encapsulated packets refused"
+	sed 's/ mode transport / mode tunnel /' "$d/n.sa" >"$d/tun.sa"
+	same "$d/n.pcap" "$d/tun.sa" --quiet
+	t_match "$out" "SA esp spi 0x00001000 dst 10.0.0.2: 3000 packets, 3000 XfrmInStateModeError"$'\n' \
+		"a tunnel SA: every inner header refused"
 }
 
 case_cbc_sha256_pcapng() {

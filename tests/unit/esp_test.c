@@ -2015,14 +2015,15 @@ static void test_accept_run(void **state)
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 29 + 3);
 	for (size_t w = 0; w < N_ELEM(which); w++)
-	for (int win = 0; win < 3; win++) /* LEGACY 32, BMP 100, ESN 64 */
+	for (int win = 0; win < 5; win++) /* LEGACY 32, BMP 100, ESN 64, LEGACY 0, ESN 100 */
 	for (int mode = 0; mode < 2; mode++)
 	for (int lim = 0; lim < 3; lim++) {
 		const struct cfg *c = which[w];
-		bool esn = win == 2, tunnel = mode == 1;
+		bool esn = win == 2 || win == 4, tunnel = mode == 1;
 		uint64_t seq = esn ? 0xfffffe00ull : 1, la, lb, pa, pb;
 		uint32_t seed = 0x9e3779b9u ^ (uint32_t)(w << 8 | win << 4 | mode << 2 | lim);
 		struct xc_esp_result pre[N], ra, rb;
+		struct xc_frame fr[N];
 		struct xc_esp_sa *clone;
 		size_t len[N];
 		struct keys k;
@@ -2030,9 +2031,8 @@ static void test_accept_run(void **state)
 
 		cfg_keys(&k, (unsigned int)w);
 		cfg_open(&a, c, &k, tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT, esn,
-			 esn ? 64 : 32);
-		cfg_open(&b, c, &k, tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT, esn,
-			 esn ? 64 : 32);
+			 win == 4 ? 100 : win == 3 ? 0 : esn ? 64 : 32);
+		cfg_open(&b, c, &k, tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT, esn, 32);
 		if (win == 1) { /* BMP: replay-esn state without the esn flag */
 			a.sa.has_replay_esn = true;
 			a.sa.esn.bmp_len = 128;
@@ -2066,12 +2066,18 @@ static void test_accept_run(void **state)
 				pkts[i][len[i] - 1] ^= 0x10;  /* ICV */
 			if (r % 19 == 0 && i > 0)             /* a replay */
 				memcpy(pkts[i], pkts[i - 1], len[i] = len[i - 1]);
+			memset(&fr[i], 0, sizeof(fr[i]));
+			fr[i].kind = XC_FRAME_ESP;
+			fr[i].family = AF_INET;
+			if (r % 31 == 0)                      /* UDP, the SA has none */
+				fr[i].encap_type = UDP_ENCAP_ESPINUDP;
 			if (s == seq)
 				seq++;
 		}
 		for (size_t i = 0, n; i < N; i += n) {
 			uint64_t first = 0, bytes = 0;
 			bool clean = true, all_ok = true;
+			struct xc_esp_result res_a[MAX_BATCH];
 
 			n = 1 + rnd(&seed) % MAX_BATCH;
 			if (n > N - i)
@@ -2081,20 +2087,20 @@ static void test_accept_run(void **state)
 					      pkts[j][6] << 8 | pkts[j][7];
 				uint64_t s;
 
-				assert_int_equal(xc_esp_open_ahead(clone, NULL, pkts[j], len[j],
+				assert_int_equal(xc_esp_open_ahead(clone, &fr[j], pkts[j], len[j],
 					xc_replay_seqhi(&b.r, lo), opened[j], sizeof(opened[j]), &pre[j]), 0);
 				s = (uint64_t)pre[j].seq_hi << 32 | pre[j].seq_lo;
 				if (j == i)
 					first = s;
-				clean = clean && xc_esp_opened_clean(clone, NULL, opened[j], &pre[j]) &&
+				clean = clean && xc_esp_opened_clean(clone, &fr[j], opened[j], &pre[j]) &&
 					s == first + (j - i);
 				bytes += pre[j].payload_len;
 			}
 			for (size_t j = i; j < i + n; j++) {
 				memcpy(plain_a, opened[j], sizeof(plain_a));
-				assert_int_equal(xc_esp_verify_opened(a.esa, &a.r, NULL, pkts[j], len[j],
-					&pre[j], plain_a, sizeof(plain_a), &ra), 0);
-				all_ok = all_ok && ra.verdict == XC_V_OK && !ra.warn;
+				assert_int_equal(xc_esp_verify_opened(a.esa, &a.r, &fr[j], pkts[j], len[j],
+					&pre[j], plain_a, sizeof(plain_a), &res_a[j - i]), 0);
+				all_ok = all_ok && res_a[j - i].verdict == XC_V_OK && !res_a[j - i].warn;
 			}
 			if (clean && xc_esp_accept_run(b.esa, &b.r, first, (uint32_t)n, bytes)) {
 				if (!all_ok)
@@ -2109,8 +2115,14 @@ static void test_accept_run(void **state)
 					unclean++;
 				for (size_t j = i; j < i + n; j++) {
 					memcpy(plain_b, opened[j], sizeof(plain_b));
-					assert_int_equal(xc_esp_verify_opened(b.esa, &b.r, NULL, pkts[j],
+					assert_int_equal(xc_esp_verify_opened(b.esa, &b.r, &fr[j], pkts[j],
 						len[j], &pre[j], plain_b, sizeof(plain_b), &rb), 0);
+					ra = res_a[j - i];
+					if (ra.verdict != rb.verdict || strcmp(ra.detail, rb.detail) ||
+					    ra.warn != rb.warn || ra.seq != rb.seq)
+						fail_msg("win %d mode %d lim %d packet %zu: %s (%s) vs %s (%s)",
+							 win, mode, lim, j, xc_verdict_counter(ra.verdict),
+							 ra.detail, xc_verdict_counter(rb.verdict), rb.detail);
 				}
 			}
 			assert_memory_equal(&a.r, &b.r, sizeof(a.r));
@@ -2159,6 +2171,25 @@ static void test_accept_run_refused(void **state)
 	assert_int_equal(bytes, 100);
 	assert_int_equal(packets, 1);
 	assert_false(xc_esp_opened_clean(NULL, NULL, (uint8_t[1]){ 0 }, &t.res));
+	/* a window of another mode than the SA's */
+	assert_int_equal(xc_replay_init(&before, XC_REPLAY_LEGACY, 32), 0);
+	assert_false(xc_esp_accept_run(t.esa, &before, 1, 1, 100));
+	t_close(&t);
+
+	/* a hard limit of 3 packets: a run of 3 ends where the 4th expires */
+	cfg_open(&t, cfg_gcm, &k, XFRM_MODE_TRANSPORT, false, 32);
+	t.sa.info.lft.hard_packet_limit = 3;
+	xc_esp_sa_free(t.esa);
+	assert_int_equal(xc_esp_sa_new(&t.sa, &t.esa, &(struct xc_err){ "" }), 0);
+	assert_false(xc_esp_accept_run(t.esa, &t.r, 1, 4, 400));
+	assert_true(xc_esp_accept_run(t.esa, &t.r, 1, 3, 300));
+	assert_false(xc_esp_accept_run(t.esa, &t.r, 4, 1, 100));
+	assert_int_equal(xc_replay_top(&t.r), 3);
+	t_close(&t);
+
+	/* window 0: no check, and a warning for every packet */
+	cfg_open(&t, cfg_gcm, &k, XFRM_MODE_TRANSPORT, false, 0);
+	assert_false(xc_esp_accept_run(t.esa, &t.r, 1, 1, 100));
 	t_close(&t);
 }
 
