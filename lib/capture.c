@@ -785,13 +785,13 @@ static int ng_if_options(struct xc_capture *c, const uint8_t *o, size_t n, size_
 		if (code == 0)
 			break;
 		if (code == 9) { /* if_tsresol */
-			unsigned v = o[4] & 0x7f;
+			unsigned v = len == 1 ? o[4] & 0x7f : 0;
 
-			if (len != 1 || res || (o[4] & 0x80 ? v > 63 : v > 19))
+			binary = len == 1 && o[4] & 0x80;
+			if (len != 1 || res || v > (binary ? 63 : 19))
 				return ng_bad(c, err,
 					      "interface description at byte %zu: bad if_tsresol", at);
 			res = true;
-			binary = o[4] & 0x80;
 			f->res = 1;
 			for (unsigned i = 0; i < v; i++)
 				f->res = binary ? f->res << 1 : f->res * 10;
