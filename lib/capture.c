@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,23 +19,43 @@
 #define LIVE_BUFFER (32 << 20)
 #define LINKTYPE_RAW 101 /* in files; DLT_RAW (12 on Linux) in memory */
 #define MAX_RECORD SNAPLEN /* a record's captured bytes, at most: libpcap's limit */
+#define NG_SHB 0x0a0d0d0a  /* pcapng's block types */
+#define NG_IDB 1
+#define NG_PB 2            /* obsolete */
+#define NG_SPB 3
+#define NG_EPB 6
+#define NG_BOM 0x1a2b3c4d  /* the byte-order magic */
 
 /* LINKTYPE_LINUX_SLL2 where libpcap's headers are older */
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
 #endif
 
-/* A classic pcap file is read in place (mapped, nothing copied: the
- * verifier's input is mostly the copy otherwise); pcapng files and
- * interfaces go through libpcap. */
+/* A pcapng file's interface (Interface Description Block), in its section. */
+struct ng_if {
+	int dlt;
+	uint32_t snap;   /* bytes captured at most: the snap length, MAX_RECORD if 0 or more */
+	uint64_t res;    /* time stamp units a second */
+	uint64_t factor; /* NG_UP, NG_DOWN: 10^6 / res or res / 10^6 */
+	int scale;       /* NG_AS_IS, NG_UP, NG_DOWN, NG_BINARY (res a power of 2) */
+	int64_t offset;  /* seconds added (if_tsoffset) */
+};
+
+/* Capture files are read in place (mapped, nothing copied: the verifier's
+ * input is mostly the copy otherwise), classic pcap and pcapng alike;
+ * interfaces, pipes and what is neither go through libpcap. */
 struct xc_capture {
 	pcap_t *p;          /* libpcap; for a mapped file, only to filter */
-	int dlt;
+	int dlt;            /* pcapng: the first interface's (the filter's) */
 	uint64_t index;
-	/* a mapped classic pcap file */
+	/* a mapped file */
 	const uint8_t *map;
 	size_t size, off;
-	bool swapped, nsec;
+	bool swapped, nsec; /* pcapng: swapped is the section's byte order */
+	/* pcapng: the interfaces of the section being read */
+	bool ng, opening;
+	struct ng_if *ifs;
+	uint32_t nifs, ifs_size;
 	bool filtering;
 	bool live;          /* an interface */
 	struct bpf_program prog;
@@ -277,8 +298,24 @@ static uint32_t file32(const struct xc_capture *c, const uint8_t *p)
 	return c->swapped ? __builtin_bswap32(v) : v;
 }
 
-/* A classic pcap file, mapped: 1, or 0 if it is not one (then libpcap
- * reads it), or -errno. */
+static uint16_t file16(const struct xc_capture *c, const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return c->swapped ? __builtin_bswap16(v) : v;
+}
+
+/* A file's link type (LINKTYPE_*) as libpcap's DLT_* */
+static int dlt_of(uint32_t linktype)
+{
+	return linktype == LINKTYPE_RAW ? DLT_RAW : (int)linktype;
+}
+
+static int ng_first(struct xc_capture *c, struct xc_err *err);
+
+/* A classic pcap or pcapng file, mapped: 1, or 0 if it is neither (then
+ * libpcap reads it, and says what is wrong with it), or -errno. */
 static int open_mapped(struct xc_capture **out, const char *path, const char *filter,
 		       struct xc_err *err)
 {
@@ -286,8 +323,9 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	uint8_t head[24];
 	char what[256];
 	struct stat st;
-	uint32_t magic, linktype;
+	uint32_t magic, bom;
 	void *map = MAP_FAILED;
+	ssize_t n = 0;
 	int fd, r = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -296,23 +334,26 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 		xc_err_set(err, "cannot read capture '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size < 24 || pread(fd, head, 24, 0) != 24)
+	if (!S_ISREG(st.st_mode) || (n = pread(fd, head, 24, 0)) < 12)
 		goto out; /* libpcap says what is wrong with it */
 	memcpy(&magic, head, 4);
+	memcpy(&bom, head + 8, 4);
 	if (!(c = calloc(1, sizeof(*c)))) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
+	if (n == 24 && (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d)) {
 		c->nsec = magic == 0xa1b23c4d;
-	} else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
+	} else if (n == 24 && (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1)) {
 		c->swapped = true;
 		c->nsec = magic == 0x4d3cb2a1;
+	} else if (magic == NG_SHB && (bom == NG_BOM || bom == __builtin_bswap32(NG_BOM))) {
+		c->ng = true;
 	} else {
-		goto out; /* pcapng, or not a capture */
+		goto out; /* not a capture, or one libpcap reads */
 	}
-	linktype = file32(c, head + 20) & 0x03ffffff;
-	c->dlt = linktype == LINKTYPE_RAW ? DLT_RAW : (int)linktype;
+	if (!c->ng)
+		c->dlt = dlt_of(file32(c, head + 20) & 0x03ffffff);
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		r = -errno;
@@ -322,12 +363,14 @@ static int open_mapped(struct xc_capture **out, const char *path, const char *fi
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	c->map = map;
 	c->size = (size_t)st.st_size;
-	c->off = 24;
+	c->off = c->ng ? 0 : 24;
 	atomic_init(&c->populated, 0);
 	atomic_init(&c->released, 0);
 	c->path = path;
 	c->end = 1;
 	c->prefetch = XC_PREFETCH_STREAM;
+	if (c->ng && (r = ng_first(c, err)) < 0)
+		goto out;
 	if (filter) {
 		snprintf(what, sizeof(what), "cannot compile filter '%.200s'", filter);
 		if ((r = need_pcap(what, err)) < 0)
@@ -356,6 +399,8 @@ out:
 		munmap(map, (size_t)st.st_size);
 	if (c && c->p)
 		dl_pcap_close(c->p);
+	if (c)
+		free(c->ifs);
 	free(c);
 	if (fd >= 0)
 		close(fd);
@@ -429,6 +474,7 @@ void xc_capture_close(struct xc_capture *cap)
 		dl_pcap_close(cap->p);
 	if (cap->map)
 		munmap((void *)cap->map, cap->size);
+	free(cap->ifs);
 	free(cap);
 }
 
@@ -452,8 +498,8 @@ void xc_capture_break(struct xc_capture *cap)
 		dl_pcap_breakloop(cap->p);
 }
 
-static void fill(const struct xc_capture *cap, uint64_t index, struct xc_packet *pkt,
-		 const struct timeval *ts, const uint8_t *data, size_t caplen, size_t len)
+static void fill(int dlt, uint64_t index, struct xc_packet *pkt, const struct timeval *ts,
+		 const uint8_t *data, size_t caplen, size_t len)
 {
 	size_t off = 0;
 
@@ -461,7 +507,7 @@ static void fill(const struct xc_capture *cap, uint64_t index, struct xc_packet 
 	pkt->ts = *ts;
 	pkt->index = index;
 	pkt->wire_len = len;
-	pkt->link_ok = xc_link_ip_offset(cap->dlt, data, caplen, &off) == 0;
+	pkt->link_ok = xc_link_ip_offset(dlt, data, caplen, &off) == 0;
 	pkt->ip = data + (pkt->link_ok ? off : 0);
 	pkt->ip_len = pkt->link_ok ? caplen - off : 0;
 }
@@ -553,7 +599,7 @@ read_record(struct xc_capture *cap, size_t *off, uint64_t index, struct xc_packe
 	ph.len = file32(cap, h + 12);
 	if (cap->filtering && !dl_pcap_offline_filter(&cap->prog, &ph, h + 16))
 		return 2;
-	fill(cap, index, pkt, &ph.ts, h + 16, caplen, ph.len);
+	fill(cap->dlt, index, pkt, &ph.ts, h + 16, caplen, ph.len);
 	pkt->stable = 1;
 	return 1;
 }
@@ -579,7 +625,7 @@ static int next_mapped(struct xc_capture *cap, struct xc_packet *pkt, struct xc_
 size_t xc_capture_span(const struct xc_capture *cap, size_t *first)
 {
 	*first = 24;
-	return cap->map && !cap->live ? cap->size : 0;
+	return cap->map && !cap->ng ? cap->size : 0;
 }
 
 /* Whether a record may start at off: its header and those of the next
@@ -662,6 +708,290 @@ int xc_capture_part_next(struct xc_capture *cap, struct xc_capture_part *pt,
 	return 1;
 }
 
+/* ---- pcapng (draft-ietf-opsawg-pcapng), read in place, block by block:
+ * sections (each with its byte order and its interfaces), interfaces,
+ * packets (enhanced, simple, and the obsolete packet block); every other
+ * block is skipped by its length. Time stamps are made microseconds as
+ * libpcap makes them (pcap_open_offline's precision). */
+
+enum { NG_AS_IS, NG_UP, NG_DOWN, NG_BINARY };
+
+/* The one line of a bad file: -EIO, or -EINVAL while it is opened. */
+static int __attribute__((format(printf, 3, 4)))
+ng_bad(const struct xc_capture *c, struct xc_err *err, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (c->opening)
+		xc_err_set(err, "cannot read capture '%s': %s", c->path, what);
+	else
+		xc_err_set(err, "reading packets: '%s': %s", c->path, what);
+	return c->opening ? -EINVAL : -EIO;
+}
+
+static int ng_truncated(const struct xc_capture *c, struct xc_err *err)
+{
+	if (c->opening)
+		return ng_bad(c, err, "truncated dump file");
+	xc_err_set(err, "reading packets: truncated dump file '%s'", c->path);
+	return -EIO;
+}
+
+/* A section header's body (n bytes): 2, or -errno. Its byte order is
+ * already taken. */
+static int ng_section(struct xc_capture *c, const uint8_t *b, size_t n, size_t at,
+		      struct xc_err *err)
+{
+	uint16_t major, minor;
+
+	if (n < 16)
+		return ng_bad(c, err, "section header at byte %zu: too short", at);
+	major = file16(c, b + 4);
+	minor = file16(c, b + 6);
+	/* libpcap reads 1.0 and 1.2, and in later sections any 1.x */
+	if (major != 1 || (at == 0 && minor != 0 && minor != 2))
+		return ng_bad(c, err, "section header at byte %zu: version %u.%u, not 1.0", at,
+			      major, minor);
+	c->nifs = 0;
+	return 2;
+}
+
+/* An interface description's options: its time stamps' units and offset. */
+static int ng_if_options(struct xc_capture *c, const uint8_t *o, size_t n, size_t at,
+			 struct ng_if *f, struct xc_err *err)
+{
+	bool res = false, offset = false, binary = false;
+
+	while (n) {
+		uint16_t code, len;
+		size_t padded;
+
+		if (n < 4)
+			return ng_bad(c, err, "interface description at byte %zu: options cut short",
+				      at);
+		code = file16(c, o);
+		len = file16(c, o + 2);
+		padded = ((size_t)len + 3) & ~(size_t)3;
+		if (padded > n - 4)
+			return ng_bad(c, err, "interface description at byte %zu: options cut short",
+				      at);
+		if (code == 0 && len)
+			return ng_bad(c, err, "interface description at byte %zu: bad opt_endofopt",
+				      at);
+		if (code == 0)
+			break;
+		if (code == 9) { /* if_tsresol */
+			unsigned v = len == 1 ? o[4] & 0x7f : 0;
+
+			binary = len == 1 && o[4] & 0x80;
+			if (len != 1 || res || v > (binary ? 63 : 19))
+				return ng_bad(c, err,
+					      "interface description at byte %zu: bad if_tsresol", at);
+			res = true;
+			f->res = 1;
+			for (unsigned i = 0; i < v; i++)
+				f->res = binary ? f->res << 1 : f->res * 10;
+		} else if (code == 14) { /* if_tsoffset */
+			uint64_t v;
+
+			if (len != 8 || offset)
+				return ng_bad(c, err,
+					      "interface description at byte %zu: bad if_tsoffset", at);
+			offset = true;
+			memcpy(&v, o + 4, 8);
+			f->offset = (int64_t)(c->swapped ? __builtin_bswap64(v) : v);
+		}
+		o += 4 + padded;
+		n -= 4 + padded;
+	}
+	if (f->res == 1000000)
+		f->scale = NG_AS_IS;
+	else if (binary)
+		f->scale = NG_BINARY;
+	else if (f->res > 1000000)
+		f->scale = NG_DOWN, f->factor = f->res / 1000000;
+	else
+		f->scale = NG_UP, f->factor = 1000000 / f->res;
+	return 0;
+}
+
+/* An interface description's body (n bytes): 2, or -errno. */
+static int ng_interface(struct xc_capture *c, const uint8_t *b, size_t n, size_t at,
+			struct xc_err *err)
+{
+	struct ng_if f = { .res = 1000000 };
+	uint32_t snaplen;
+	int r;
+
+	if (n < 8)
+		return ng_bad(c, err, "interface description at byte %zu: too short", at);
+	f.dlt = dlt_of(file16(c, b));
+	snaplen = file32(c, b + 4);
+	f.snap = snaplen && snaplen < MAX_RECORD ? snaplen : MAX_RECORD;
+	if ((r = ng_if_options(c, b + 8, n - 8, at, &f, err)) < 0)
+		return r;
+	if (c->filtering && f.dlt != c->dlt)
+		return ng_bad(c, err,
+			      "interface description at byte %zu: link type %u, not the first "
+			      "interface's %u, which the filter is for", at, file16(c, b),
+			      (unsigned)c->dlt);
+	if (c->nifs == c->ifs_size) {
+		uint32_t size = c->ifs_size ? 2 * c->ifs_size : 4;
+		struct ng_if *ifs = reallocarray(c->ifs, size, sizeof(*ifs));
+
+		if (!ifs) {
+			xc_err_set(err, "reading packets: '%s': out of memory", c->path);
+			return -ENOMEM;
+		}
+		c->ifs = ifs;
+		c->ifs_size = size;
+	}
+	c->ifs[c->nifs++] = f;
+	return 2;
+}
+
+/* A packet block's body (n bytes) of type: 1 (in pkt), 2 (the filter drops
+ * it), or -errno. */
+static int ng_packet(struct xc_capture *c, uint32_t type, const uint8_t *b, size_t n, size_t at,
+		     struct xc_packet *pkt, struct xc_err *err)
+{
+	const struct ng_if *f;
+	struct pcap_pkthdr ph;
+	uint64_t t = 0, sec, frac;
+	uint32_t id = 0, caplen, len;
+	size_t head = type == NG_SPB ? 4 : 20;
+
+	if (n < head)
+		return ng_bad(c, err, "packet block at byte %zu: too short", at);
+	if (type == NG_SPB) {
+		len = file32(c, b);
+		caplen = c->nifs && len > c->ifs[0].snap ? c->ifs[0].snap : len;
+	} else {
+		id = type == NG_EPB ? file32(c, b) : file16(c, b);
+		t = (uint64_t)file32(c, b + 4) << 32 | file32(c, b + 8);
+		caplen = file32(c, b + 12);
+		len = file32(c, b + 16);
+	}
+	if (id >= c->nifs)
+		return ng_bad(c, err,
+			      "packet block at byte %zu: interface %u, of %u in its section", at,
+			      id, c->nifs);
+	f = &c->ifs[id];
+	if (caplen > f->snap)
+		return ng_bad(c, err, "packet block at byte %zu: a record of %u bytes, more than %u",
+			      at, caplen, f->snap);
+	if (caplen > n - head)
+		return ng_bad(c, err, "packet block at byte %zu: %u bytes captured, past its end",
+			      at, caplen);
+	/* the units and the offset (overflows wrap, as in libpcap) */
+	sec = t / f->res + (uint64_t)f->offset;
+	frac = t % f->res;
+	if (f->scale == NG_UP)
+		frac *= f->factor;
+	else if (f->scale == NG_DOWN)
+		frac /= f->factor;
+	else if (f->scale == NG_BINARY)
+		frac = frac * 1000000 / f->res;
+	ph.ts.tv_sec = (time_t)sec;
+	ph.ts.tv_usec = (int)frac;
+	ph.caplen = caplen;
+	ph.len = len;
+	if (c->filtering && !dl_pcap_offline_filter(&c->prog, &ph, b + head))
+		return 2;
+	fill(f->dlt, c->index + 1, pkt, &ph.ts, b + head, caplen, len);
+	pkt->stable = 1;
+	return 1;
+}
+
+/* The block at c->off, c->off moved past it: 1 (a packet, in pkt), 2
+ * (none: another block, or one the filter drops), 0 at the end, or
+ * -errno. Every length is checked before anything is read. */
+static int ng_block(struct xc_capture *c, struct xc_packet *pkt, struct xc_err *err)
+{
+	const uint8_t *b = c->map + c->off;
+	size_t left = c->size - c->off, at = c->off;
+	uint32_t type, len, bom;
+
+	if (!left)
+		return 0;
+	if (left < 8)
+		return ng_truncated(c, err);
+	type = file32(c, b); /* a section's is the same in either byte order */
+	if (type == NG_SHB) {
+		if (left < 12)
+			return ng_truncated(c, err);
+		memcpy(&bom, b + 8, 4);
+		if (bom != NG_BOM && bom != __builtin_bswap32(NG_BOM))
+			return ng_bad(c, err, "section header at byte %zu: bad byte-order magic",
+				      at);
+		c->swapped = bom != NG_BOM;
+	}
+	len = file32(c, b + 4);
+	if (len < 12 || len % 4)
+		return ng_bad(c, err, "block at byte %zu: length %u, %s", at, len,
+			      len < 12 ? "less than 12" : "not a multiple of 4");
+	if (len > left)
+		return ng_truncated(c, err);
+	if (file32(c, b + len - 4) != len)
+		return ng_bad(c, err, "block at byte %zu: length %u in its header, %u in its trailer",
+			      at, len, file32(c, b + len - 4));
+	c->off += len;
+	if (atomic_load_explicit(&c->populated, memory_order_relaxed) < c->off + POPULATE / 2)
+		populate(c, c->off, POPULATE / 2);
+	switch (type) {
+	case NG_SHB:
+		return ng_section(c, b + 8, len - 12, at, err);
+	case NG_IDB:
+		return ng_interface(c, b + 8, len - 12, at, err);
+	case NG_EPB:
+	case NG_PB:
+	case NG_SPB:
+		return ng_packet(c, type, b + 8, len - 12, at, pkt, err);
+	default:
+		return 2;
+	}
+}
+
+/* Opening: the blocks up to the file's first interface (what libpcap
+ * checks before it takes a pcapng file), its link type the filter's. */
+static int ng_first(struct xc_capture *c, struct xc_err *err)
+{
+	int r = 2;
+
+	c->opening = true;
+	while (!c->nifs && r == 2)
+		r = ng_block(c, NULL, err); /* no packet: no interface yet */
+	c->opening = false;
+	if (r == 0) {
+		xc_err_set(err, "cannot read capture '%s': no interface description", c->path);
+		return -EINVAL;
+	}
+	if (r < 0)
+		return r;
+	c->dlt = c->ifs[0].dlt;
+	return 0;
+}
+
+/* The next packet of a pcapng file that passes the filter. */
+static int next_ng(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err)
+{
+	int r;
+
+	do {
+		size_t at = cap->off;
+
+		if ((r = ng_block(cap, pkt, err)) <= 0)
+			return r;
+		prefetch_ahead(cap, cap->off - at); /* the block's size */
+	} while (r == 2);
+	cap->index++;
+	return 1;
+}
+
 static int next_libpcap(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err)
 {
 	struct pcap_pkthdr *h;
@@ -676,7 +1006,7 @@ static int next_libpcap(struct xc_capture *cap, struct xc_packet *pkt, struct xc
 	}
 	if (r == 0) /* live timeout: nothing yet */
 		return -EAGAIN;
-	fill(cap, ++cap->index, pkt, &h->ts, data, h->caplen, h->len);
+	fill(cap->dlt, ++cap->index, pkt, &h->ts, data, h->caplen, h->len);
 	return 1;
 }
 
@@ -688,7 +1018,8 @@ int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err
 		*err = cap->end_err;
 		return cap->end;
 	}
-	r = cap->map ? next_mapped(cap, pkt, err) : next_libpcap(cap, pkt, err);
+	r = cap->ng ? next_ng(cap, pkt, err) : cap->map ? next_mapped(cap, pkt, err) :
+	    next_libpcap(cap, pkt, err);
 	if (r == 0 || (r < 0 && r != -EAGAIN)) {
 		cap->end = r;
 		cap->end_err = r ? *err : (struct xc_err){ "" };

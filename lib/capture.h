@@ -1,4 +1,5 @@
-/* Packets from captures (libpcap: a file or an interface), handed on as IP
+/* Packets from captures (classic pcap and pcapng files, read in place;
+ * interfaces and pipes through libpcap), handed on as IP
  * packets, and decrypted packets written back as a pcap. */
 #ifndef XFRMCTL_CAPTURE_H
 #define XFRMCTL_CAPTURE_H
@@ -19,7 +20,7 @@ int xc_capture_open_file(struct xc_capture **out, const char *path, const char *
 int xc_capture_open_live(struct xc_capture **out, const char *ifname, const char *filter,
 			 struct xc_err *err);
 void xc_capture_close(struct xc_capture *cap);
-/* A classic pcap file is read in place, and while the caller works on a
+/* A capture file (classic pcap or pcapng) is read in place, and while the caller works on a
  * record, the bytes that follow are asked for (prefetched into this CPU's
  * caches): STREAM (the default), all of them, some KiB ahead, for a caller
  * that reads each packet through; HEADERS, the first 128 bytes of the next
@@ -27,13 +28,13 @@ void xc_capture_close(struct xc_capture *cap);
  * threads (which prefetch the rest themselves). Nothing for libpcap's. */
 enum xc_prefetch { XC_PREFETCH_STREAM, XC_PREFETCH_HEADERS };
 void xc_capture_set_prefetch(struct xc_capture *cap, enum xc_prefetch how);
-/* A classic pcap file's pages are made readable ahead of the reader, in
+/* A capture file's pages are made readable ahead of the reader, in
  * steps, by xc_capture_next() itself; another thread that handles the
  * packets at `at` (a pointer into the file's bytes, as handed on) can do
  * it for the reader, to spare it the time: up to some MiB beyond `at`.
  * Safe from any thread while the capture is open. Nothing for libpcap's. */
 void xc_capture_populate(struct xc_capture *cap, const uint8_t *at);
-/* The caller is done with the bytes of a classic pcap file before `at` (a
+/* The caller is done with the bytes of a capture file before `at` (a
  * pointer into them, as handed on, or the end of one): their pages are let
  * go, whole steps of `step` bytes (a multiple of XC_CAPTURE_STEP) at a
  * time, while the reading goes on, not all at xc_capture_close() (where
@@ -62,21 +63,22 @@ struct xc_packet {
 	uint64_t index;    /* 1 for the first packet read */
 	int link_ok;       /* 0: not IPv4/IPv6 behind a link layer we know */
 	int stable;        /* 1: the bytes stay until xc_capture_close() (a classic
-			    * pcap file, read in place), not only until the next call;
+			    * pcap or pcapng file, read in place), not only until the next call;
 			    * see xc_capture_release() */
 };
 
 /* The next packet (valid until the next call, or longer if pkt->stable):
  * 1, 0 at the end, or -errno (-EAGAIN: live, nothing yet); once 0 or an
  * error (not -EAGAIN), every later call returns it again. A classic pcap
- * file is read in place (mapped); pcapng files and interfaces through
+ * or pcapng file is read in place (mapped); interfaces and pipes through
  * libpcap. */
 int xc_capture_next(struct xc_capture *cap, struct xc_packet *pkt, struct xc_err *err);
 
 /* A classic pcap file read in place can be read in parts, by several
  * threads at once, each part the records that start in a span of the
  * file's bytes. xc_capture_span: the file's size, and in *first where its
- * first record starts; 0 if the capture is not such a file. */
+ * first record starts; 0 if the capture is not such a file (a pcapng
+ * file, read in place, is read by one reader only). */
 size_t xc_capture_span(const struct xc_capture *cap, size_t *first);
 struct xc_capture_part {
 	size_t off; /* the next record's offset; where the part ended, at the end */

@@ -1,5 +1,5 @@
 /* libFuzzer: the capture reader (xc_capture_open_file, xc_capture_next:
- * classic pcap files read in place, the rest through libpcap), the link
+ * classic pcap and pcapng files read in place), the link
  * layers (xc_link_ip_offset) and the packet parser (xc_esp_parse_ip) on
  * what it hands on, as `xfrmctl verify --pcap` runs them.
  *
@@ -17,7 +17,12 @@
  * where the walk finds it, and nothing is returned after it. For every
  * packet: the parser's offsets stay inside the IP packet, its SPI and
  * sequence number are the bytes at the ESP offset, its family is the IP
- * version's. The file is a memfd, reopened by its /proc/self/fd path.
+ * version's. A whole file that is pcapng (bit 6) is read by libpcap too:
+ * each packet libpcap returns, the reader returns the same (time stamp,
+ * lengths, bytes), and where libpcap ends cleanly, so does the reader
+ * (libpcap refuses more: other byte orders and link types in a file; the
+ * reader, at the start, some blocks libpcap does not look at).
+ * The file is a memfd, reopened by its /proc/self/fd path.
  * Sources: lib/capture.c lib/esp.c lib/replay.c lib/algo.c lib/nl.c */
 #include <errno.h>
 #include <linux/udp.h>
@@ -111,25 +116,55 @@ static void put_file(int fd, const uint8_t *a, size_t an, const uint8_t *b, size
 	check(!bn || pwrite(fd, b, bn, (off_t)an) == (ssize_t)bn, "pwrite");
 }
 
-/* Bit 6: the input is the file; only the parser's and the tail's rules. */
+/* Bit 6: the input is the file; the parser's and the tail's rules, and
+ * for pcapng, libpcap's reading. */
 static void raw_file(const char *path, const uint8_t *body, size_t n, uint16_t encap_type)
 {
+	char ebuf[PCAP_ERRBUF_SIZE];
 	struct xc_capture *cap;
 	struct xc_packet pkt;
 	struct xc_err err;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p = NULL;
 	uint64_t count = 0;
-	int r;
+	int r, rp = 1;
 
 	put_file(memfd(), body, n, NULL, 0);
+	/* (the reader may refuse at the start what libpcap takes: libpcap
+	 * looks neither at the first block's trailer nor at the section
+	 * headers before the first interface) */
 	if (xc_capture_open_file(&cap, path, NULL, &err) < 0)
 		return;
+	if (n >= 4 && !memcmp(body, "\x0a\x0d\x0d\x0a", 4))
+		p = pcap_open_offline(path, ebuf);
 	while ((r = xc_capture_next(cap, &pkt, &err)) == 1) {
 		check(pkt.index == ++count, "index");
 		if (!pkt.link_ok)
 			check(pkt.ip_len == 0, "no IP, yet bytes");
+		if (p && rp == 1 && (rp = pcap_next_ex(p, &h, &data)) == 1) {
+			size_t off = 0;
+
+			check(pkt.ts.tv_sec == h->ts.tv_sec && pkt.ts.tv_usec == h->ts.tv_usec,
+			      "time stamp, not libpcap's");
+			check(pkt.wire_len == h->len, "wire length, not libpcap's");
+			check(pkt.stable == 1, "a pcapng packet is not stable");
+			if (pkt.link_ok) {
+				check(xc_link_ip_offset(pcap_datalink(p), data, h->caplen, &off) == 0,
+				      "link layer, not libpcap's");
+				check(pkt.ip_len == h->caplen - off &&
+				      !memcmp(pkt.ip, data + off, pkt.ip_len), "bytes, not libpcap's");
+			}
+		}
 		parse(&pkt, encap_type);
 	}
 	check(r == 0 || r == -EIO, "end of a file: 0 or -EIO");
+	if (p && rp == 1)
+		rp = pcap_next_ex(p, &h, &data);
+	check(!p || rp != 1, "a packet libpcap reads was not returned");
+	check(!p || rp != PCAP_ERROR_BREAK || r == 0, "libpcap ends cleanly, the reader not");
+	if (p)
+		pcap_close(p);
 	check(xc_capture_next(cap, &pkt, &err) == r, "after the end, the same end");
 	xc_capture_close(cap);
 }

@@ -10,7 +10,7 @@
 X=${XFRMCTL_BIN:?XFRMCTL_BIN not set}
 
 # mutate IN OUT [pcapng]: the records of IN, rearranged (see below) into
-# OUT, a classic pcap, or pcapng (read through libpcap, not in place).
+# OUT, a classic pcap, or pcapng (read in place too, by one cutter).
 # Prints how many of each mutation went in.
 mutate() {
 	python3 - "$@" <<-'PY'
@@ -335,8 +335,9 @@ case_cbc_sha256_pcapng() {
 }
 
 # On one CPU (taskset), the threads are not placed each on a CPU of its
-# own: the same output all the same. And libpcap is loaded for a pcapng
-# file, not for a classic pcap file, which verify reads itself.
+# own: the same output all the same. And libpcap is loaded neither for a
+# classic pcap file nor for a pcapng file, which verify reads itself, but
+# for --filter.
 case_one_cpu_and_libpcap() {
 	setup
 	"$d/espgen" gcm 3000 200 "$d/a.pcap" "$d/a.sa" >/dev/null
@@ -349,8 +350,10 @@ case_one_cpu_and_libpcap() {
 	[ "$out" = "$o1" ] || t_fail "--jobs 4 on one CPU: other lines"
 	t_eq "$(LD_DEBUG=files "$X" verify --pcap "$d/m.pcap" --sa-file "$d/a.sa" --quiet 2>&1 >/dev/null |
 		grep -c 'file=libpcap')" 0 "libpcap loaded for a classic pcap file"
-	[ "$(LD_DEBUG=files "$X" verify --pcap "$d/m.pcapng" --sa-file "$d/a.sa" --quiet 2>&1 >/dev/null |
-		grep -c 'file=libpcap')" -gt 0 ] || t_fail "libpcap not loaded for a pcapng file"
+	t_eq "$(LD_DEBUG=files "$X" verify --pcap "$d/m.pcapng" --sa-file "$d/a.sa" --quiet 2>&1 >/dev/null |
+		grep -c 'file=libpcap')" 0 "libpcap loaded for a pcapng file"
+	[ "$(LD_DEBUG=files "$X" verify --pcap "$d/m.pcapng" --sa-file "$d/a.sa" --quiet --filter esp \
+		2>&1 >/dev/null | grep -c 'file=libpcap')" -gt 0 ] || t_fail "libpcap not loaded for --filter"
 }
 
 # inject PCAP: its packets (raw IP, as espgen writes them) sent on lo, in
@@ -440,7 +443,7 @@ t_case "GCM, 20 MB, mutated: --jobs N = one thread while the pages are let go" c
 t_case "many small records in a part: --jobs N = one thread" case_small_records
 t_case "pcap records inside packets, a bad record: --jobs N = one thread" case_records_in_packets
 t_case "lifetime limits, the ESN wrap, gaps: runs of turns taken at once or refused = one thread" case_runs
-t_case "CBC+HMAC from pcapng (libpcap), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
-t_case "--jobs 4 on one CPU = one thread; libpcap loaded for pcapng, not for pcap" case_one_cpu_and_libpcap
+t_case "CBC+HMAC from pcapng (one cutter), mutated: --jobs N = one thread" case_cbc_sha256_pcapng
+t_case "--jobs 4 on one CPU = one thread; libpcap loaded for --filter, not for pcap or pcapng" case_one_cpu_and_libpcap
 t_case "--live lo, 1 and 2 threads: --count ends it, lines as packets come, SIGINT" case_live
 t_done

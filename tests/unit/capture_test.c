@@ -2,7 +2,7 @@
  * them); libpcap, reading the same files its own way, is the oracle for
  * every record: time stamp, lengths, link layer, and what a BPF filter
  * keeps. Files in both byte orders, micro- and nanosecond, Ethernet, raw
- * IP and Linux cooked captures; cut files; pcapng (through libpcap). */
+ * IP and Linux cooked captures; cut files; pcapng files, read in place too. */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <setjmp.h>
@@ -192,7 +192,7 @@ static void test_cut_and_bad(void **state)
 	assert_int_equal(xc_capture_open_file(&cap, "/nonexistent.pcap", NULL, &err), -ENOENT);
 }
 
-/* pcapng goes through libpcap: the same packets, not stable */
+/* The smallest pcapng file, one packet: read in place (stable) */
 static void test_pcapng(void **state)
 {
 	static const uint8_t shb[28] = { 0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b,
@@ -204,7 +204,7 @@ static void test_pcapng(void **state)
 	struct xc_capture *cap;
 	struct xc_packet pkt;
 	struct xc_err err = { "" };
-	size_t n = ip4_udp(ip, 4500, 8), len = 32 + ((n + 3) & ~3u) + 4;
+	size_t n = ip4_udp(ip, 4500, 8), len = 32 + ((n + 3) & ~3u) + 4, first;
 	FILE *f;
 
 	(void)state;
@@ -220,13 +220,493 @@ static void test_pcapng(void **state)
 	fwrite(epb, 1, len, f);
 	fclose(f);
 	assert_int_equal(xc_capture_open_file(&cap, path, NULL, &err), 0);
+	assert_int_equal(xc_capture_span(cap, &first), 0); /* no parts: one reader */
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
 	assert_int_equal(pkt.ip_len, n);
 	assert_memory_equal(pkt.ip, ip, n);
-	assert_int_equal(pkt.stable, 0);
+	assert_int_equal(pkt.stable, 1);
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0);
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0); /* the end stays */
 	xc_capture_close(cap);
+}
+
+/* ---- pcapng, read in place: files written here, block by block, and
+ * libpcap as the oracle. libpcap takes one byte order and one link type
+ * a file; the reader takes more (a byte order and interfaces a section),
+ * so every packet is also compared with libpcap's reading of a file of
+ * its own: its section's header, its interface's description and the
+ * packet's block (the interface made 0). */
+
+struct ng {
+	uint8_t buf[16384];
+	size_t n, blk, shb, idb[4], idb_len[4];
+	int nidb;
+	bool be;
+	/* the packets' blocks, and the interface description each needs */
+	size_t pkt[64], pkt_len[64], pkt_idb[64], pkt_idb_len[64];
+	bool pkt_be[64];
+	int npkt;
+};
+
+static void ng_u32(struct ng *w, uint32_t v)
+{
+	put(w->buf + w->n, v, w->be);
+	w->n += 4;
+}
+
+static void ng_u16(struct ng *w, uint16_t v)
+{
+	w->buf[w->n + w->be] = (uint8_t)v;
+	w->buf[w->n + !w->be] = (uint8_t)(v >> 8);
+	w->n += 2;
+}
+
+static void ng_bytes(struct ng *w, const void *p, size_t n)
+{
+	if (n)
+		memcpy(w->buf + w->n, p, n);
+	w->n += n;
+	while (w->n % 4)
+		w->buf[w->n++] = 0;
+}
+
+static void ng_begin(struct ng *w, uint32_t type)
+{
+	w->blk = w->n;
+	ng_u32(w, type);
+	ng_u32(w, 0);
+}
+
+static void ng_end(struct ng *w)
+{
+	uint32_t len = (uint32_t)(w->n + 4 - w->blk);
+
+	ng_u32(w, len);
+	put(w->buf + w->blk + 4, len, w->be);
+}
+
+static void ng_opt(struct ng *w, uint16_t code, const void *p, uint16_t len)
+{
+	ng_u16(w, code);
+	ng_u16(w, len);
+	ng_bytes(w, p, len);
+}
+
+static void ng_shb(struct ng *w, bool be)
+{
+	w->be = be;
+	w->shb = w->n;
+	w->nidb = 0;
+	ng_begin(w, 0x0a0d0d0a);
+	ng_u32(w, 0x1a2b3c4d);
+	ng_u16(w, 1);
+	ng_u16(w, 0);
+	ng_u32(w, 0xffffffff), ng_u32(w, 0xffffffff); /* section length unknown */
+	ng_opt(w, 4, "xfrmctl test", 12); /* shb_userappl */
+	ng_opt(w, 0, NULL, 0);
+	ng_end(w);
+}
+
+/* tsresol: the option's byte, or -1 for none; tsoffset if not 0 */
+static void ng_idb(struct ng *w, uint16_t linktype, uint32_t snaplen, int tsresol, int64_t tsoffset)
+{
+	uint8_t r = (uint8_t)tsresol, off[8];
+
+	ng_begin(w, 1);
+	ng_u16(w, linktype);
+	ng_u16(w, 0);
+	ng_u32(w, snaplen);
+	ng_opt(w, 2, "eth0", 4); /* if_name */
+	if (tsresol >= 0)
+		ng_opt(w, 9, &r, 1);
+	if (tsoffset) {
+		for (int i = 0; i < 8; i++)
+			off[w->be ? 7 - i : i] = (uint8_t)((uint64_t)tsoffset >> (8 * i));
+		ng_opt(w, 14, off, 8);
+	}
+	ng_opt(w, 0, NULL, 0);
+	ng_end(w);
+	w->idb[w->nidb] = w->blk;
+	w->idb_len[w->nidb++] = w->n - w->blk;
+}
+
+static void ng_note_packet(struct ng *w, uint32_t id)
+{
+	w->pkt[w->npkt] = w->blk;
+	w->pkt_len[w->npkt] = w->n - w->blk;
+	w->pkt_idb[w->npkt] = w->idb[id];
+	w->pkt_idb_len[w->npkt] = w->idb_len[id];
+	w->pkt_be[w->npkt++] = w->be;
+}
+
+/* type 6 (enhanced, options if opts) or 2 (the obsolete packet block) */
+static void ng_epb(struct ng *w, uint32_t type, uint32_t id, uint64_t t, const uint8_t *d,
+		   uint32_t caplen, uint32_t len, bool opts)
+{
+	ng_begin(w, type);
+	if (type == 2)
+		ng_u16(w, (uint16_t)id), ng_u16(w, 0);
+	else
+		ng_u32(w, id);
+	ng_u32(w, (uint32_t)(t >> 32));
+	ng_u32(w, (uint32_t)t);
+	ng_u32(w, caplen);
+	ng_u32(w, len);
+	ng_bytes(w, d, caplen);
+	if (opts) {
+		uint8_t flags[4] = { 0 };
+
+		ng_opt(w, 1, "a comment", 9);
+		ng_opt(w, 2, flags, 4); /* epb_flags */
+		ng_opt(w, 0, NULL, 0);
+	}
+	ng_end(w);
+	ng_note_packet(w, id);
+}
+
+static void ng_spb(struct ng *w, const uint8_t *d, uint32_t len, uint32_t snaplen)
+{
+	ng_begin(w, 3);
+	ng_u32(w, len);
+	ng_bytes(w, d, snaplen && snaplen < len ? snaplen : len);
+	ng_end(w);
+	ng_note_packet(w, 0);
+}
+
+static void ng_other(struct ng *w, uint32_t type, size_t n)
+{
+	ng_begin(w, type);
+	for (size_t i = 0; i < n; i++)
+		w->buf[w->n++] = (uint8_t)(i * 37);
+	while (w->n % 4)
+		w->buf[w->n++] = 0;
+	ng_end(w);
+}
+
+static void write_bytes(const char *to, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(to, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+/* An IPv4 frame of link type linktype, n UDP bytes (not IP for n == 999) */
+static uint32_t ng_frame(uint8_t *d, uint16_t linktype, size_t n, uint16_t port)
+{
+	size_t link = linktype == 1 ? 14 : linktype == 113 ? 16 : linktype == 276 ? 20 : 0;
+
+	memset(d, 0, link);
+	if (n == 999) { /* ARP behind Ethernet, or not IP at all */
+		memset(d, 0x11, 60);
+		if (linktype == 1)
+			d[12] = 0x08, d[13] = 0x06;
+		return 60;
+	}
+	if (linktype == 1)
+		d[12] = 0x08;
+	if (linktype == 113)
+		d[14] = 0x08;
+	if (linktype == 276)
+		d[0] = 0x08;
+	return (uint32_t)(link + ip4_udp(d + link, port, n));
+}
+
+/* Each packet of the file written against libpcap's reading of a file of
+ * its own; the end: 0. */
+static void ng_same_per_packet(struct ng *w)
+{
+	char one[160], ebuf[PCAP_ERRBUF_SIZE];
+	struct xc_capture *cap;
+	struct xc_packet pkt;
+	struct xc_err err = { "" };
+
+	write_bytes(path, w->buf, w->n);
+	assert_int_equal(xc_capture_open_file(&cap, path, NULL, &err), 0);
+	snprintf(one, sizeof(one), "%s/one.pcapng", dir);
+	for (int i = 0; i < w->npkt; i++) {
+		static uint8_t f[4096];
+		struct ng o = { .n = 0 };
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		size_t off = 0;
+		int link_ok;
+		pcap_t *p;
+
+		ng_shb(&o, w->pkt_be[i]);
+		memcpy(f, o.buf, o.n);
+		memcpy(f + o.n, w->buf + w->pkt_idb[i], w->pkt_idb_len[i]);
+		memcpy(f + o.n + w->pkt_idb_len[i], w->buf + w->pkt[i], w->pkt_len[i]);
+		/* the interface: 0 (the block's type is in either byte order) */
+		if (w->buf[w->pkt[i]] == 6 || w->buf[w->pkt[i] + 3] == 6)
+			memset(f + o.n + w->pkt_idb_len[i] + 8, 0, 4);
+		else if (w->buf[w->pkt[i]] == 2 || w->buf[w->pkt[i] + 3] == 2)
+			memset(f + o.n + w->pkt_idb_len[i] + 8, 0, 2);
+		write_bytes(one, f, o.n + w->pkt_idb_len[i] + w->pkt_len[i]);
+		p = pcap_open_offline(one, ebuf);
+		assert_non_null(p);
+		assert_int_equal(pcap_next_ex(p, &h, &data), 1);
+		link_ok = xc_link_ip_offset(pcap_datalink(p), data, h->caplen, &off) == 0;
+		assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
+		assert_int_equal(pkt.index, i + 1);
+		assert_int_equal(pkt.ts.tv_sec, h->ts.tv_sec);
+		assert_int_equal(pkt.ts.tv_usec, h->ts.tv_usec);
+		assert_int_equal(pkt.wire_len, h->len);
+		assert_int_equal(pkt.link_ok, link_ok);
+		assert_int_equal(pkt.ip_len, link_ok ? h->caplen - off : 0);
+		assert_memory_equal(pkt.ip, data + (link_ok ? off : 0), pkt.ip_len);
+		assert_int_equal(pkt.stable, 1);
+		pcap_close(p);
+	}
+	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0);
+	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0); /* the end stays */
+	xc_capture_close(cap);
+}
+
+/* Whether libpcap reads all of the file written */
+static bool libpcap_takes(struct ng *w)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p;
+	int r;
+
+	write_bytes(path, w->buf, w->n);
+	if (!(p = pcap_open_offline(path, ebuf)))
+		return false;
+	while ((r = pcap_next_ex(p, &h, &data)) == 1)
+		;
+	pcap_close(p);
+	return r == PCAP_ERROR_BREAK;
+}
+
+static const uint64_t T0 = 1700000000;
+
+/* One section: packets of a link type on two interfaces, EPB (with and
+ * without options), PB, SPB, blocks to skip; time stamps in units of
+ * res (the option's byte; -1: none, microseconds). */
+static void ng_one_section(struct ng *w, bool be, uint16_t linktype, int res, uint64_t units,
+			   int64_t tsoffset, uint32_t snaplen)
+{
+	static uint8_t d[2048];
+	uint32_t n;
+
+	w->n = 0, w->npkt = 0;
+	ng_shb(w, be);
+	ng_other(w, 0x0bad, 17);      /* custom, copiable */
+	ng_idb(w, linktype, snaplen, res, tsoffset);
+	ng_other(w, 4, 40);           /* name resolution */
+	ng_idb(w, linktype, snaplen, res, tsoffset);
+	for (int i = 0; i < 12; i++) {
+		uint64_t t = (T0 + (uint64_t)i) * units + (units - 1 - (uint64_t)i * 7919 % units);
+
+		n = ng_frame(d, linktype, i == 5 ? 999 : (size_t)(i * 37 % 200),
+			     (uint16_t)(i % 3 ? 4500 : 53));
+		if (i == 4 && snaplen)
+			ng_spb(w, d, n, snaplen);
+		else if (i == 7)
+			ng_epb(w, 2, 1, t, d, n, n, false);
+		else /* one cut short, each within the snap length */
+			ng_epb(w, 6, (uint32_t)(i % 2), t, d,
+			       snaplen && snaplen < n ? snaplen : i == 3 ? n - 5 : n, n, i % 3 == 0);
+		if (i == 6)
+			ng_other(w, 5, 24); /* interface statistics */
+	}
+	n = ng_frame(d, linktype, 700, 4500); /* an SPB cut to the snap length */
+	if (snaplen && snaplen < n)
+		ng_spb(w, d, n, snaplen);
+}
+
+static void test_pcapng_files(void **state)
+{
+	static const struct {
+		uint16_t linktype;
+		int res;        /* if_tsresol */
+		uint64_t units; /* a second */
+		int64_t tsoffset;
+		uint32_t snaplen;
+	} kinds[] = {
+		{ 1, -1, 1000000, 0, 0 },
+		{ 113, 9, 1000000000, 0, 262144 },
+		{ 101, 0x80 | 20, 1 << 20, 0, 96 },
+		{ 228, 3, 1000, 1000, 65535 },
+		{ 276, 0x80 | 10, 1024, -5, 0 },
+		{ 1, 0x80 | 30, 1u << 30, 0, 1500 },
+		{ 1, 7, 10000000, 0, 0 },
+	};
+	static struct ng w, w2;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (int be = 0; be < 2; be++) {
+			ng_one_section(&w, be, kinds[k].linktype, kinds[k].res, kinds[k].units,
+				       kinds[k].tsoffset, kinds[k].snaplen);
+			ng_same_per_packet(&w);
+			/* libpcap 1.10 refuses a second raw-IP interface (it
+			 * compares LINKTYPE_RAW, 101, with DLT_RAW, 12) */
+			if (kinds[k].linktype != 101) {
+				assert_true(libpcap_takes(&w));
+				same_as_libpcap(NULL, w.npkt);
+				same_as_libpcap("udp port 4500", w.npkt == 13 ? 8 : 7);
+			}
+		}
+	/* two sections, of either byte order, link type and resolution */
+	ng_one_section(&w, false, 1, -1, 1000000, 0, 0);
+	ng_one_section(&w2, true, 113, 9, 1000000000, 0, 0);
+	memcpy(w.buf + w.n, w2.buf, w2.n);
+	for (int i = 0; i < w2.npkt; i++) {
+		w.pkt[w.npkt] = w.n + w2.pkt[i];
+		w.pkt_len[w.npkt] = w2.pkt_len[i];
+		w.pkt_idb[w.npkt] = w.n + w2.pkt_idb[i];
+		w.pkt_idb_len[w.npkt] = w2.pkt_idb_len[i];
+		w.pkt_be[w.npkt++] = true;
+	}
+	w.n += w2.n;
+	ng_same_per_packet(&w);
+	/* and a section of the same kind after one: libpcap's reading too */
+	ng_one_section(&w, true, 113, 9, 1000000000, 0, 0);
+	memcpy(w.buf + w.n, w2.buf, w2.n);
+	w.n += w2.n;
+	assert_true(libpcap_takes(&w));
+	same_as_libpcap(NULL, 2 * w2.npkt);
+}
+
+/* Interfaces of two link types: read, each packet by its own; with a
+ * filter (made for the first), refused at the second, in one line. */
+static void test_pcapng_link_types(void **state)
+{
+	static struct ng w;
+	static uint8_t d[256];
+	struct xc_capture *cap;
+	struct xc_packet pkt;
+	struct xc_err err = { "" };
+	uint32_t n;
+
+	(void)state;
+	ng_shb(&w, false);
+	ng_idb(&w, 1, 0, -1, 0);
+	n = ng_frame(d, 1, 20, 4500);
+	ng_epb(&w, 6, 0, T0 * 1000000, d, n, n, false);
+	ng_idb(&w, 101, 0, 6, 0);
+	n = ng_frame(d, 101, 30, 4500);
+	ng_epb(&w, 6, 1, T0 * 1000000 + 1, d, n, n, false);
+	n = ng_frame(d, 1, 40, 4500);
+	ng_epb(&w, 6, 0, T0 * 1000000 + 2, d, n, n, false);
+	ng_same_per_packet(&w);
+	assert_false(libpcap_takes(&w)); /* libpcap: one link type a file */
+	assert_int_equal(xc_capture_open_file(&cap, path, "udp", &err), 0);
+	assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
+	assert_int_equal(xc_capture_next(cap, &pkt, &err), -EIO);
+	assert_non_null(strstr(err.msg, "reading packets: '"));
+	assert_non_null(strstr(err.msg, "link type 101, not the first interface's 1"));
+	xc_capture_close(cap);
+}
+
+/* The file at path read by both, to the end: the same packets, and both
+ * end cleanly or both refuse (ours in one line naming the file). */
+static void same_end_as_libpcap(void)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct xc_capture *cap;
+	struct xc_packet pkt;
+	struct xc_err err = { "" };
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p = pcap_open_offline(path, ebuf);
+	int r, rp;
+
+	r = xc_capture_open_file(&cap, path, NULL, &err);
+	if (!p) {
+		assert_int_equal(r, -EINVAL);
+		assert_non_null(strstr(err.msg, "cannot read capture '"));
+		assert_non_null(strstr(err.msg, path));
+		return;
+	}
+	assert_int_equal(r, 0);
+	while ((rp = pcap_next_ex(p, &h, &data)) == 1) {
+		assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
+		assert_int_equal(pkt.ts.tv_sec, h->ts.tv_sec);
+		assert_int_equal(pkt.ts.tv_usec, h->ts.tv_usec);
+		assert_int_equal(pkt.wire_len, h->len);
+	}
+	r = xc_capture_next(cap, &pkt, &err);
+	if (rp == PCAP_ERROR_BREAK) {
+		assert_int_equal(r, 0);
+	} else {
+		assert_int_equal(r, -EIO);
+		assert_non_null(strstr(err.msg, "reading packets: "));
+		assert_non_null(strstr(err.msg, path));
+		assert_null(strchr(err.msg, '\n'));
+	}
+	xc_capture_close(cap);
+	pcap_close(p);
+}
+
+static void patch32(struct ng *w, size_t at, uint32_t v)
+{
+	put(w->buf + at, v, w->be);
+}
+
+/* Bad lengths, one at a time; cut at every byte; packets of interfaces
+ * not described; options cut short: as libpcap, no byte read outside the
+ * file (the tests run under ASan). */
+static void test_pcapng_bad(void **state)
+{
+	static struct ng w, b;
+	static uint8_t d[256];
+	uint32_t n;
+
+	(void)state;
+	ng_one_section(&w, false, 1, 9, 1000000000, 0, 300);
+	for (size_t cut = 0; cut < w.n; cut++) {
+		write_bytes(path, w.buf, cut);
+		same_end_as_libpcap();
+	}
+	for (int k = 0; k < 9; k++) {
+		size_t at = w.pkt[2], len = w.pkt_len[2];
+
+		b = w;
+		switch (k) {
+		case 0: patch32(&b, at + 4, 8); break;             /* shorter than 12 */
+		case 1: patch32(&b, at + 4, (uint32_t)len + 2); break; /* not of 4 */
+		case 2: patch32(&b, at + len - 4, (uint32_t)len + 4); break; /* trailer */
+		case 3: patch32(&b, at + 4, 1u << 30); break;      /* past the end */
+		case 4: patch32(&b, at + 20, (uint32_t)len); break; /* caplen past the block */
+		case 5: patch32(&b, at + 20, 301); break;          /* more than the snap length */
+		case 6: patch32(&b, at + 8, 2); break;             /* interface 2 of 2 */
+		case 7: b.buf[at + 8] = 7; break;                 /* a section header's magic */
+		case 8: patch32(&b, at, 0x0a0d0d0a); break;        /* a section header, bad magic */
+		}
+		write_bytes(path, b.buf, b.n);
+		same_end_as_libpcap();
+	}
+	/* no interface; a packet before any; an option cut short; if_tsresol
+	 * of two bytes; a new section's packet on an interface of the last */
+	for (int k = 0; k < 5; k++) {
+		b.n = 0;
+		ng_shb(&b, k % 2);
+		n = ng_frame(d, 101, 10, 4500);
+		if (k == 1)
+			ng_epb(&b, 6, 0, 0, d, n, n, false);
+		if (k == 2 || k == 3) {
+			ng_begin(&b, 1);
+			ng_u16(&b, 101), ng_u16(&b, 0), ng_u32(&b, 0);
+			ng_opt(&b, 9, "\x06\x06", 2);
+			if (k == 2) /* an option header of 4 with a length past the end */
+				b.n -= 4, ng_u16(&b, 2), ng_u16(&b, 40);
+			ng_end(&b);
+		}
+		if (k == 4) {
+			ng_idb(&b, 101, 0, -1, 0);
+			ng_epb(&b, 6, 0, 0, d, n, n, false);
+			ng_shb(&b, true);
+			ng_epb(&b, 6, 0, 0, d, n, n, false);
+		}
+		write_bytes(path, b.buf, b.n);
+		same_end_as_libpcap();
+	}
 }
 
 static void test_pcap_out(void **state)
@@ -449,6 +929,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_classic_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_and_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcapng, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcapng_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcapng_link_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcapng_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts, setup, teardown),
