@@ -461,24 +461,36 @@ static void classify(const struct vstate *st, struct item *it)
 		it->kind = K_ESP;
 }
 
+/* n packets of a kind with no SA to judge them (not K_ESP), counted. */
+static void count_kind(struct vstate *st, enum kind kind, uint64_t n)
+{
+	if (!n)
+		return;
+	if (kind == K_NOT_ESP) {
+		st->not_esp += n;
+		return;
+	}
+	st->esp += n;
+	if (kind == K_HDR)
+		st->hdr_error += n;
+	else
+		st->no_sa += n;
+	st->any_drop = true;
+}
+
 /* In the packet's turn, after its verdict: count, print, write. */
 static void finish(struct vstate *st, struct item *it)
 {
-	if (it->kind != K_NOT_ESP)
-		st->esp++;
 	switch (it->kind) {
 	case K_NOT_ESP:
-		st->not_esp++;
+		count_kind(st, it->kind, 1);
 		return;
 	case K_HDR:
-		st->hdr_error++;
-		st->any_drop = true;
-		break;
 	case K_NO_SA:
-		st->no_sa++;
-		st->any_drop = true;
+		count_kind(st, it->kind, 1);
 		break;
 	case K_ESP:
+		st->esp++;
 		it->v->packets++;
 		it->v->verdicts[it->res.verdict]++;
 		if (it->res.verdict != XC_V_OK)
@@ -736,7 +748,9 @@ static void run_note(struct batch *b, const struct item *it, const struct xc_esp
 
 static void open_item(const struct vstate *st, struct batch *b, struct item *it, struct worker *w)
 {
+	struct xc_esp_sa *clone;
 	uint32_t seq_hi = 0;
+	uint8_t *out;
 
 	classify(st, it);
 	if (it->kind != K_ESP) {
@@ -747,10 +761,11 @@ static void open_item(const struct vstate *st, struct batch *b, struct item *it,
 		seq_hi = xc_replay_seqhi_at(&it->v->shape,
 					    atomic_load_explicit(&it->v->top, memory_order_relaxed),
 					    it->fr.seq);
-	it->err = xc_esp_open_ahead(w->esa[it->v - st->sas], &it->fr, it->ip + it->fr.esp_off,
-				    it->fr.esp_len, seq_hi, it->plain ? it->plain : w->plain,
-				    it->fr.esp_len, &it->res);
-	run_note(b, it, w->esa[it->v - st->sas], it->plain ? it->plain : w->plain);
+	clone = w->esa[it->v - st->sas];
+	out = it->plain ? it->plain : w->plain;
+	it->err = xc_esp_open_ahead(clone, &it->fr, it->ip + it->fr.esp_off, it->fr.esp_len, seq_hi,
+				    out, it->fr.esp_len, &it->res);
+	run_note(b, it, clone, out);
 	if (it->plain)
 		return;
 	if (w->dirty < it->fr.esp_len)
@@ -946,17 +961,14 @@ static bool run_turn(struct pool *p, struct batch *b)
 						 b->run_bytes)))
 		return false;
 	if (v) {
+		st->esp += b->run_n;
 		v->packets += b->run_n;
 		v->verdicts[XC_V_OK] += b->run_n;
 		if (v->esn)
 			publish_top(v);
 	}
-	st->esp += b->n - b->run_kinds[K_NOT_ESP];
-	st->not_esp += b->run_kinds[K_NOT_ESP];
-	st->hdr_error += b->run_kinds[K_HDR];
-	st->no_sa += b->run_kinds[K_NO_SA];
-	if (b->run_kinds[K_HDR] || b->run_kinds[K_NO_SA])
-		st->any_drop = true;
+	for (enum kind k = K_NOT_ESP; k < K_ESP; k++)
+		count_kind(st, k, b->run_kinds[k]);
 	p->index += b->n;
 	return true;
 }

@@ -95,6 +95,23 @@ static void write_file(uint32_t magic, bool be, uint32_t linktype, int count, si
 	fclose(f);
 }
 
+/* Our packet pkt against libpcap's (h, data, from p): time stamp, lengths,
+ * link layer, the IP bytes, read in place. */
+static void same_packet(pcap_t *p, const struct pcap_pkthdr *h, const u_char *data,
+			const struct xc_packet *pkt)
+{
+	size_t off = 0;
+	int link_ok = xc_link_ip_offset(pcap_datalink(p), data, h->caplen, &off) == 0;
+
+	assert_int_equal(pkt->ts.tv_sec, h->ts.tv_sec);
+	assert_int_equal(pkt->ts.tv_usec, h->ts.tv_usec);
+	assert_int_equal(pkt->wire_len, h->len);
+	assert_int_equal(pkt->link_ok, link_ok);
+	assert_int_equal(pkt->ip_len, link_ok ? h->caplen - off : 0);
+	assert_memory_equal(pkt->ip, data + (link_ok ? off : 0), pkt->ip_len);
+	assert_int_equal(pkt->stable, 1);
+}
+
 /* The records as libpcap reads them, against ours. */
 static void same_as_libpcap(const char *filter, int want)
 {
@@ -116,17 +133,8 @@ static void same_as_libpcap(const char *filter, int want)
 	}
 	assert_int_equal(xc_capture_open_file(&cap, path, filter, &err), 0);
 	while (pcap_next_ex(p, &h, &data) == 1) {
-		size_t off = 0;
-		int link_ok = xc_link_ip_offset(pcap_datalink(p), data, h->caplen, &off) == 0;
-
 		assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
-		assert_int_equal(pkt.ts.tv_sec, h->ts.tv_sec);
-		assert_int_equal(pkt.ts.tv_usec, h->ts.tv_usec);
-		assert_int_equal(pkt.wire_len, h->len);
-		assert_int_equal(pkt.link_ok, link_ok);
-		assert_int_equal(pkt.ip_len, link_ok ? h->caplen - off : 0);
-		assert_memory_equal(pkt.ip, data + (link_ok ? off : 0), pkt.ip_len);
-		assert_int_equal(pkt.stable, 1);
+		same_packet(p, h, data, &pkt);
 		n++;
 	}
 	if (n)
@@ -430,8 +438,6 @@ static void ng_same_per_packet(struct ng *w)
 		struct ng o = { .n = 0 };
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		size_t off = 0;
-		int link_ok;
 		pcap_t *p;
 
 		ng_shb(&o, w->pkt_be[i]);
@@ -447,16 +453,9 @@ static void ng_same_per_packet(struct ng *w)
 		p = pcap_open_offline(one, ebuf);
 		assert_non_null(p);
 		assert_int_equal(pcap_next_ex(p, &h, &data), 1);
-		link_ok = xc_link_ip_offset(pcap_datalink(p), data, h->caplen, &off) == 0;
 		assert_int_equal(xc_capture_next(cap, &pkt, &err), 1);
 		assert_int_equal(pkt.index, i + 1);
-		assert_int_equal(pkt.ts.tv_sec, h->ts.tv_sec);
-		assert_int_equal(pkt.ts.tv_usec, h->ts.tv_usec);
-		assert_int_equal(pkt.wire_len, h->len);
-		assert_int_equal(pkt.link_ok, link_ok);
-		assert_int_equal(pkt.ip_len, link_ok ? h->caplen - off : 0);
-		assert_memory_equal(pkt.ip, data + (link_ok ? off : 0), pkt.ip_len);
-		assert_int_equal(pkt.stable, 1);
+		same_packet(p, h, data, &pkt);
 		pcap_close(p);
 	}
 	assert_int_equal(xc_capture_next(cap, &pkt, &err), 0);
